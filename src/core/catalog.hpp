@@ -1,0 +1,67 @@
+#pragma once
+// Stack catalogs (stacks/*.toml): the services of one platform, each with the
+// probe that tells its health and the stack (group) that starts and stops it.
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ebap {
+
+// How one service is probed. `kind` is one of the DESIGN probe kinds:
+// kafka redis postgres trino schema-registry kafka-connect minio spark flink
+// grafana prometheus iceberg-rest http tcp command.
+struct ProbeSpec {
+    std::string kind;
+    std::string endpoint;              // URL for HTTP kinds, host:port for kafka/redis/postgres/tcp
+    std::vector<std::string> command;  // argv for kind == "command"
+    std::string expect_body;           // http: substring the body must contain (optional)
+    int expect_status = 0;             // http: required status (0 = any 2xx)
+    int timeout_ms = 0;                // 0 = config probe.timeout_ms
+};
+
+// How a stack is started and stopped.
+struct StackSpec {
+    std::string name;
+    std::string driver;                // compose | process | command | external
+    std::string project;               // compose -p
+    std::string compose_file;          // compose -f (relative to the catalog file's directory)
+    std::vector<std::string> profiles; // compose --profile
+    std::vector<std::string> up;       // command driver argv
+    std::vector<std::string> down;
+    std::string description;
+};
+
+struct ServiceSpec {
+    std::string name;
+    std::string stack;
+    std::string description;
+    ProbeSpec probe;
+    std::string compose_service;       // service name in the compose file
+    std::vector<std::string> start;    // process driver argv (optional)
+    std::vector<std::string> stop;
+    bool optional = false;             // not counted as unhealthy by `status` when DOWN
+};
+
+struct Catalog {
+    std::string name;
+    std::string title;
+    std::string path;                  // file it was loaded from
+    std::vector<StackSpec> stacks;
+    std::vector<ServiceSpec> services;
+
+    const StackSpec* stack(const std::string& name) const;
+    const ServiceSpec* service(const std::string& name) const;
+};
+
+// The probe kinds a catalog may name.
+const std::vector<std::string>& probe_kinds();
+
+// Parse catalog TOML; errors throw UsageError naming path:line:column and key.
+Catalog parse_catalog(const std::string& text, const std::string& path);
+// Load by file path, or by NAME searched in $EBAP_STACKS_DIR, ./stacks,
+// <datadir>/stacks and the source tree's stacks/ directory.
+Catalog load_catalog(const std::string& name_or_file);
+// Names of the catalogs found in the search path (for --help and doctor).
+std::vector<std::string> catalog_names();
+
+} // namespace ebap

@@ -1,0 +1,67 @@
+#pragma once
+// Clickstream events (DESIGN.md "Kafka topics and record formats"): the hot-path decoder
+// (simdjson On-Demand, no DOM, no exceptions, no allocation beyond Event's own strings)
+// and the enriched NDJSON line the cold path stores.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ebap::pipeline {
+
+struct UserProfile; // cdc.hpp
+
+enum class EventType : std::uint8_t { view, search, cart, purchase, login, logout, error };
+inline constexpr std::size_t kEventTypeCount = 7;
+
+std::string_view event_type_name(EventType type);                 // "view", "purchase", …
+std::optional<EventType> parse_event_type(std::string_view name); // exact, lower case
+
+struct Event {
+    std::string event_id;
+    std::int64_t user_id = 0;
+    EventType type = EventType::view;
+    std::int64_t ts_ms = 0; // event time, epoch milliseconds (>= 0)
+    std::string session_id; // empty when absent
+    std::string region;     // empty when absent: the user's profile region applies
+    double amount = 0;      // >= 0; a purchase without amount counts 0 revenue
+    double latency_ms = -1; // < 0: unknown
+    bool error = false;     // status "error" or event_type "error"
+    std::string_view raw;   // the bytes given to decode(); valid as long as they are
+};
+
+// Records larger than this are rejected before parsing (Kafka's default limit is 1 MiB).
+inline constexpr std::size_t kMaxEventBytes = 16u << 20;
+
+// One per consumer thread: reuses its parser and padded buffer across records.
+class EventDecoder {
+  public:
+    EventDecoder();
+    ~EventDecoder();
+    EventDecoder(const EventDecoder&) = delete;
+    EventDecoder& operator=(const EventDecoder&) = delete;
+
+    // Decodes one record into out, reusing out's string capacity. nullopt: a valid event.
+    // Otherwise the reason, naming the field ("missing required field 'ts'", "not a JSON
+    // object", "invalid JSON at byte 17: ..."), for the DLQ header; out is then partial.
+    // Unknown fields are fully validated too, so raw is always safe to store as JSON.
+    std::optional<std::string> decode(std::string_view json, Event& out);
+
+  private:
+    struct Impl; // keeps simdjson.h out of every includer
+    std::unique_ptr<Impl> impl_;
+};
+
+// The cold-path NDJSON line (no trailing newline) of a record decode() accepted: raw's
+// top-level fields verbatim in their order (unknown ones included), minus any "region"
+// and "user", plus "region": region and, when profile is set, "user": {name, tier,
+// region} from the profile. Spliced as text (no DOM). Throws ebap::Error when raw is not
+// a JSON object.
+std::string enrich_json(std::string_view raw, const UserProfile* profile, std::string_view region);
+// Same, appended to out (lets a batch writer reuse one buffer).
+void append_enriched_json(std::string& out, std::string_view raw, const UserProfile* profile,
+                          std::string_view region);
+
+} // namespace ebap::pipeline

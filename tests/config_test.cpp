@@ -1,0 +1,128 @@
+// Configuration: defaults, file values with their file:line origin, environment
+// overrides, bad files reported with file:line:column and key, unknown keys.
+#include "core/config.hpp"
+#include "core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace ebap;
+
+namespace {
+
+// Clears the variables a developer's shell may have set, restores them after.
+class ConfigTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        for (const auto& k : config_keys())
+            if (k.env && std::getenv(k.env)) saved_[k.env] = std::getenv(k.env), unsetenv(k.env);
+        unsetenv("EBAPCTL_CONFIG");
+    }
+    void TearDown() override {
+        for (const auto& k : config_keys())
+            if (k.env) unsetenv(k.env);
+        for (const auto& [k, v] : saved_) setenv(k.c_str(), v.c_str(), 1);
+    }
+    std::map<std::string, std::string> saved_;
+};
+
+} // namespace
+
+TEST_F(ConfigTest, DefaultsAreTheSeedPlatformOnLocalhost) {
+    Config c = Config::defaults();
+    EXPECT_EQ(c.str("kafka.bootstrap_servers"), "localhost:9092");
+    EXPECT_EQ(c.str("redis.port"), "6379");
+    EXPECT_EQ(c.str("trino.url"), "http://localhost:8085");
+    EXPECT_EQ(c.str("minio.endpoint"), "http://localhost:9000");
+    EXPECT_EQ(c.str("postgres.port"), "5432");
+    EXPECT_EQ(c.redis_prefix(), "ebap:");
+    EXPECT_EQ(c.list("kafka.groups"), std::vector<std::string>{"ebapctl-workers"});
+    EXPECT_EQ(c.value("redis.host").origin, "default");
+    EXPECT_EQ(c.cold_root(), c.state_dir() + "/cold");
+}
+
+TEST_F(ConfigTest, FileValuesRememberFileAndLine) {
+    Config c = Config::from_toml("# comment\n[redis]\nhost = \"cache.internal\"\nport = 6380\n"
+                                 "[kafka]\ngroups = [\"a\", \"b\"]\n",
+                                 "/etc/x.toml");
+    EXPECT_EQ(c.str("redis.host"), "cache.internal");
+    EXPECT_EQ(c.value("redis.host").origin, "/etc/x.toml:3");
+    EXPECT_EQ(c.num("redis.port"), 6380);
+    EXPECT_EQ(c.value("redis.port").origin, "/etc/x.toml:4");
+    EXPECT_EQ(c.list("kafka.groups"), (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(c.warnings().empty());
+}
+
+TEST_F(ConfigTest, EnvironmentOverridesFile) {
+    setenv("REDIS_HOST", "10.0.0.9", 1);
+    setenv("KAFKA_BOOTSTRAP_SERVERS", "b1:9092,b2:9092", 1);
+    setenv("EBAP_STATE_DIR", "/var/lib/ebap", 1);
+    Config c = Config::from_toml("[redis]\nhost = \"file-host\"\n", "f.toml");
+    EXPECT_EQ(c.str("redis.host"), "10.0.0.9");
+    EXPECT_EQ(c.value("redis.host").origin, "env REDIS_HOST");
+    EXPECT_EQ(c.str("kafka.bootstrap_servers"), "b1:9092,b2:9092");
+    EXPECT_EQ(c.state_dir(), "/var/lib/ebap");
+    EXPECT_EQ(c.cold_root(), "/var/lib/ebap/cold");
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesFileLineAndColumn) {
+    try {
+        Config::from_toml("[redis]\nhost = \"x\"\nport = = 5\n", "bad.toml");
+        FAIL() << "expected an error";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(e.exit_code(), 2);
+        EXPECT_NE(std::string(e.what()).find("bad.toml:3:"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(ConfigTest, WrongTypeNamesKeyAndPlace) {
+    try {
+        Config::from_toml("[redis]\n\nport = \"six\"\n", "t.toml");
+        FAIL() << "expected an error";
+    } catch (const UsageError& e) {
+        std::string m = e.what();
+        EXPECT_NE(m.find("t.toml:3:"), std::string::npos) << m;
+        EXPECT_NE(m.find("redis.port"), std::string::npos) << m;
+    }
+}
+
+TEST_F(ConfigTest, UnknownKeyWarnsWithClosestKnownKey) {
+    Config c = Config::from_toml("[redis]\nhots = \"x\"\n", "u.toml");
+    ASSERT_EQ(c.warnings().size(), 1u);
+    EXPECT_NE(c.warnings()[0].find("u.toml:2:"), std::string::npos) << c.warnings()[0];
+    EXPECT_NE(c.warnings()[0].find("did you mean 'redis.host'"), std::string::npos)
+        << c.warnings()[0];
+}
+
+TEST_F(ConfigTest, SearchOrderPrefersExplicitThenEnvThenCwd) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("ebap-config-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    auto write = [](const fs::path& p, const std::string& host) {
+        std::ofstream(p) << "[redis]\nhost = \"" << host << "\"\n";
+    };
+    write(dir / "explicit.toml", "explicit");
+    write(dir / "env.toml", "env");
+    write(dir / "ebapctl.toml", "cwd");
+    fs::path old = fs::current_path();
+    fs::current_path(dir);
+    EXPECT_EQ(Config::load((dir / "explicit.toml").string()).str("redis.host"), "explicit");
+    setenv("EBAPCTL_CONFIG", (dir / "env.toml").c_str(), 1);
+    EXPECT_EQ(Config::load().str("redis.host"), "env");
+    unsetenv("EBAPCTL_CONFIG");
+    EXPECT_EQ(Config::load().str("redis.host"), "cwd");
+    EXPECT_THROW(Config::load((dir / "missing.toml").string()), UsageError);
+    fs::current_path(old);
+    fs::remove_all(dir);
+}
+
+TEST_F(ConfigTest, SecretsAreMarked) {
+    Config c = Config::defaults();
+    EXPECT_TRUE(c.is_secret("redis.password"));
+    EXPECT_TRUE(c.is_secret("minio.root_password"));
+    EXPECT_FALSE(c.is_secret("redis.host"));
+}

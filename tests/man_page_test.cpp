@@ -1,0 +1,55 @@
+// The man page documents every subcommand --help names, and mandoc's linter
+// finds nothing above style level.
+#include "support/cli_run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using ebap::test::run_argv;
+using ebap::test::run_cli;
+
+namespace {
+std::string man_page() {
+    std::ifstream in(std::string(EBAP_SOURCE_DIR) + "/man/ebapctl.1");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Subcommand names from CLI11's --help "Subcommands:" section.
+std::vector<std::string> help_subcommands() {
+    auto h = run_cli({"--help"});
+    std::vector<std::string> names;
+    auto at = h.out.find("Subcommands:");
+    if (at == std::string::npos) return names;
+    std::istringstream lines(h.out.substr(at));
+    std::string line;
+    std::getline(lines, line);
+    std::regex row(R"(^\s+([a-z][a-z0-9-]*)\s)");
+    while (std::getline(lines, line)) {
+        std::smatch m;
+        if (std::regex_search(line, m, row)) names.push_back(m[1]);
+    }
+    return names;
+}
+} // namespace
+
+TEST(ManPage, DocumentsEverySubcommandHelpNames) {
+    std::string page = man_page();
+    ASSERT_FALSE(page.empty());
+    auto names = help_subcommands();
+    ASSERT_GE(names.size(), 6u);
+    for (const auto& n : names) {
+        // Each subcommand has its own .It Cm entry (mdoc).
+        EXPECT_NE(page.find(".It Cm " + n), std::string::npos) << "man page lacks " << n;
+    }
+}
+
+TEST(ManPage, LintIsClean) {
+    auto r = run_argv({"mandoc", "-Tlint", "-Wwarning", std::string(EBAP_SOURCE_DIR) + "/man/ebapctl.1"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out + r.err, "");
+}

@@ -1,0 +1,362 @@
+// tcp, command, redis, postgres and kafka probes against real local servers:
+// redis-server and PostgreSQL started by the test, librdkafka's mock cluster in-process.
+#include "core/probe.hpp"
+#include "support/pg_server.hpp"
+#include "support/ports.hpp"
+#include "support/redis_server.hpp"
+#include "support/silent_listener.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <chrono>
+#include <memory>
+#include <regex>
+#include <stdexcept>
+
+namespace ebap {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+ProbeResult probe(const std::string& kind, const std::string& endpoint, int timeout_ms = 3000,
+                  const ProbeOptions& opts = {}) {
+    ProbeTarget t;
+    t.service = kind;
+    t.spec.kind = kind;
+    t.spec.endpoint = endpoint;
+    t.spec.timeout_ms = timeout_ms;
+    return probe_round({t}, opts).at(0);
+}
+
+ProbeResult run_command(std::vector<std::string> argv, int timeout_ms = 3000) {
+    ProbeTarget t;
+    t.service = "check";
+    t.spec.kind = "command";
+    t.spec.command = std::move(argv);
+    t.spec.timeout_ms = timeout_ms;
+    return probe_round({t}, {}).at(0);
+}
+
+using test::SilentListener;
+
+std::string dead_endpoint() {
+    return "127.0.0.1:" + std::to_string(test::free_port());
+}
+
+// ---- tcp ----
+
+TEST(TcpProbe, ListeningPortIsUp) {
+    SilentListener l;
+    auto r = probe("tcp", l.endpoint());
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+    EXPECT_EQ(r.detail, "accepts connections on port " + std::to_string(l.port()));
+}
+
+TEST(TcpProbe, HostNamesAreResolved) {
+    SilentListener l;
+    auto r = probe("tcp", "localhost:" + std::to_string(l.port()));
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+}
+
+TEST(TcpProbe, RefusedPortIsDown) {
+    auto r = probe("tcp", dead_endpoint());
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "connection refused");
+}
+
+// ---- command ----
+
+TEST(CommandProbe, ExitZeroIsUpWithTheLastLineOfOutput) {
+    auto r = run_command({"sh", "-c", "echo starting; echo all good"});
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+    EXPECT_EQ(r.detail, "all good");
+    auto quiet = run_command({"true"});
+    EXPECT_EQ(quiet.state, Health::Up);
+    EXPECT_EQ(quiet.detail, "exit 0");
+}
+
+TEST(CommandProbe, NonZeroExitIsDownWithStatusAndLastStderrLine) {
+    auto r = run_command(
+        {"sh", "-c", "echo noise; echo first >&2; echo replication broken >&2; exit 3"});
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "exit 3: replication broken");
+}
+
+TEST(CommandProbe, ArgumentsAreNotShellInterpreted) {
+    auto r = run_command({"echo", "$HOME; exit 7"});
+    EXPECT_EQ(r.state, Health::Up);
+    EXPECT_EQ(r.detail, "$HOME; exit 7");
+}
+
+TEST(CommandProbe, SignalIsReported) {
+    auto r = run_command({"sh", "-c", "kill -TERM $$"});
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_TRUE(contains(r.detail, "killed by signal 15")) << r.detail;
+}
+
+TEST(CommandProbe, MissingProgramIsDown) {
+    auto r = run_command({"ebap-no-such-program-xyz"});
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "command not found: ebap-no-such-program-xyz");
+    auto unexecutable = run_command({"/etc/hostname"});
+    EXPECT_EQ(unexecutable.state, Health::Down);
+    EXPECT_TRUE(contains(unexecutable.detail, "cannot run /etc/hostname")) << unexecutable.detail;
+}
+
+TEST(CommandProbe, HungCommandIsKilledAtTheDeadline) {
+    auto start = Clock::now();
+    // The background sleep keeps the pipes open after sh is killed: the whole group must go.
+    auto r = run_command({"sh", "-c", "sleep 30 & sleep 30"}, 300);
+    double elapsed = ms_since(start);
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "no answer within 300 ms (killed)");
+    EXPECT_GE(elapsed, 290);
+    EXPECT_LT(elapsed, 1500);
+}
+
+TEST(CommandProbe, ExitedCommandDoesNotWaitForBackgroundChildren) {
+    auto start = Clock::now();
+    auto r = run_command({"sh", "-c", "sleep 5 & echo launched"}, 3000);
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+    EXPECT_EQ(r.detail, "launched");
+    EXPECT_LT(ms_since(start), 2000);
+}
+
+// ---- redis ----
+
+TEST(RedisProbe, RealServerIsUpWithMemoryOpsAndClients) {
+    test::RedisServer redis;
+    ASSERT_NO_THROW(redis.start());
+    auto r = probe("redis", redis.endpoint());
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(r.detail, m,
+                                 std::regex(R"(mem [0-9.]+[BKMG], (\d+) ops/s, (\d+) clients?)")))
+        << r.detail;
+    EXPECT_GE(std::stoi(m[2]), 1); // the probe's own connection
+}
+
+TEST(RedisProbe, PasswordIsSentWhenConfiguredAndNeverShown) {
+    test::RedisServer redis({"--requirepass", "s3cret-pw"});
+    ASSERT_NO_THROW(redis.start());
+    auto no_auth = probe("redis", redis.endpoint());
+    EXPECT_EQ(no_auth.state, Health::Down);
+    EXPECT_TRUE(contains(no_auth.detail, "NOAUTH")) << no_auth.detail;
+    EXPECT_TRUE(contains(no_auth.detail, "REDIS_PASSWORD")) << no_auth.detail;
+
+    ProbeOptions wrong;
+    wrong.redis_password = "not-it";
+    auto bad = probe("redis", redis.endpoint(), 3000, wrong);
+    EXPECT_EQ(bad.state, Health::Down);
+    EXPECT_TRUE(contains(bad.detail, "AUTH failed")) << bad.detail;
+    EXPECT_FALSE(contains(bad.detail, "not-it"));
+
+    ProbeOptions right;
+    right.redis_password = "s3cret-pw";
+    auto ok = probe("redis", redis.endpoint(), 3000, right);
+    EXPECT_EQ(ok.state, Health::Up) << ok.detail;
+    EXPECT_FALSE(contains(ok.detail, "s3cret-pw"));
+}
+
+TEST(RedisProbe, DeadAndSilentServersAreDown) {
+    auto refused = probe("redis", dead_endpoint());
+    EXPECT_EQ(refused.state, Health::Down);
+    EXPECT_EQ(refused.detail, "connection refused");
+
+    SilentListener silent;
+    auto start = Clock::now();
+    auto r = probe("redis", silent.endpoint(), 300);
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "no answer within 300 ms");
+    EXPECT_LT(ms_since(start), 1500);
+}
+
+TEST(RedisProbe, StoppedServerIsDown) {
+    test::RedisServer redis;
+    ASSERT_NO_THROW(redis.start());
+    std::string endpoint = redis.endpoint();
+    EXPECT_EQ(probe("redis", endpoint).state, Health::Up);
+    redis.stop();
+    auto r = probe("redis", endpoint);
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "connection refused");
+}
+
+// ---- postgres ----
+
+class PostgresProbeTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        pg_ = std::make_unique<test::PgServer>();
+        try {
+            pg_->start();
+        } catch (const std::exception& e) {
+            error_ = e.what();
+            pg_.reset(); // stops and cleans up whatever had started
+        }
+    }
+    static void TearDownTestSuite() { pg_.reset(); }
+    void SetUp() override { ASSERT_TRUE(pg_) << "PostgreSQL did not start: " << error_; }
+
+    static ProbeOptions opts(const std::string& user = "postgres") {
+        ProbeOptions o;
+        o.pg_user = user;
+        o.pg_dbname = "postgres";
+        return o;
+    }
+    static void exec(const std::string& sql) {
+        PGconn* c = PQconnectdb(pg_->conninfo().c_str());
+        ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+        PGresult* r = PQexec(c, sql.c_str());
+        EXPECT_TRUE(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK)
+            << sql << ": " << PQresultErrorMessage(r);
+        PQclear(r);
+        PQfinish(c);
+    }
+
+    static std::unique_ptr<test::PgServer> pg_;
+    static std::string error_;
+};
+std::unique_ptr<test::PgServer> PostgresProbeTest::pg_;
+std::string PostgresProbeTest::error_;
+
+TEST_F(PostgresProbeTest, LogicalServerWithSlotIsUpAndShowsSlotLag) {
+    auto before = probe("postgres", pg_->endpoint(), 5000, opts());
+    EXPECT_EQ(before.state, Health::Up) << before.detail;
+    EXPECT_TRUE(contains(before.detail, "wal_level logical")) << before.detail;
+
+    exec("SELECT pg_create_logical_replication_slot('ebap_debezium', 'test_decoding')");
+    exec("CREATE TABLE IF NOT EXISTS probe_lag AS SELECT g AS id, md5(g::text) AS v FROM "
+         "generate_series(1, 20000) g");
+    auto r = probe("postgres", pg_->endpoint(), 5000, opts());
+    exec("SELECT pg_drop_replication_slot('ebap_debezium')");
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        r.detail, m, std::regex(R"(slots: ebap_debezium ([0-9.]+) (B|kB|MB) behind \(inactive\))")))
+        << r.detail;
+    EXPECT_TRUE(m[2] != "B" || std::stod(m[1]) > 0)
+        << "the table write must show as lag: " << r.detail;
+    EXPECT_TRUE(std::regex_search(r.detail, std::regex(R"(^PostgreSQL \d+\.\d+, )"))) << r.detail;
+}
+
+TEST_F(PostgresProbeTest, UnixSocketEndpoint) {
+    auto r = probe("postgres", pg_->socket_dir() + ":" + std::to_string(pg_->port()), 5000, opts());
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+}
+
+TEST_F(PostgresProbeTest, UnknownRoleIsDownWithTheServersReason) {
+    auto r = probe("postgres", pg_->endpoint(), 5000, opts("nobody_here"));
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_TRUE(contains(r.detail, "role \"nobody_here\" does not exist")) << r.detail;
+}
+
+TEST_F(PostgresProbeTest, RefusedAndSilentEndpointsAreDownInTime) {
+    auto refused = probe("postgres", dead_endpoint(), 3000, opts());
+    EXPECT_EQ(refused.state, Health::Down);
+    EXPECT_EQ(refused.detail, "connection refused");
+
+    SilentListener silent;
+    auto start = Clock::now();
+    auto r = probe("postgres", silent.endpoint(), 400, opts());
+    double elapsed = ms_since(start);
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "no answer within 400 ms");
+    EXPECT_LT(elapsed, 1500); // libpq's own connect_timeout would floor at 2 s
+}
+
+TEST(PostgresProbe, ReplicaWalLevelIsDegradedForDebezium) {
+    test::PgOptions o;
+    o.wal_level = "replica";
+    test::PgServer pg(o);
+    ASSERT_NO_THROW(pg.start());
+    ProbeOptions opts;
+    opts.pg_user = pg.user();
+    auto r = probe("postgres", pg.endpoint(), 5000, opts);
+    EXPECT_EQ(r.state, Health::Degraded) << r.detail;
+    EXPECT_TRUE(contains(r.detail, "wal_level is replica (Debezium needs logical)")) << r.detail;
+    EXPECT_TRUE(contains(r.detail, "no replication slots")) << r.detail;
+}
+
+// ---- kafka (librdkafka's mock cluster, in this process) ----
+
+void quiet(const rd_kafka_t*, int, const char*, const char*) {}
+
+class MockKafka {
+  public:
+    explicit MockKafka(int brokers) {
+        char err[256];
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, quiet);
+        rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        if (!rk_) throw std::runtime_error(err);
+        mc_ = rd_kafka_mock_cluster_new(rk_, brokers);
+        if (!mc_) throw std::runtime_error("rd_kafka_mock_cluster_new failed");
+    }
+    ~MockKafka() {
+        if (mc_) rd_kafka_mock_cluster_destroy(mc_);
+        if (rk_) rd_kafka_destroy(rk_);
+    }
+    std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(mc_); }
+    rd_kafka_mock_cluster_t* cluster() { return mc_; }
+
+  private:
+    rd_kafka_t* rk_ = nullptr;
+    rd_kafka_mock_cluster_t* mc_ = nullptr;
+};
+
+TEST(KafkaProbe, MockClusterIsUpWithBrokersControllerAndTopics) {
+    MockKafka kafka(3);
+    ASSERT_EQ(rd_kafka_mock_topic_create(kafka.cluster(), "ebap.events.raw", 6, 3),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(rd_kafka_mock_topic_create(kafka.cluster(), "ebap.audit.logs", 1, 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    auto r = probe("kafka", kafka.bootstrap(), 5000);
+    EXPECT_EQ(r.state, Health::Up) << r.detail;
+    EXPECT_TRUE(std::regex_match(r.detail, std::regex(R"(3 brokers, controller \d+, 2 topics)")))
+        << r.detail;
+    EXPECT_LT(r.latency_ms, 5000);
+}
+
+TEST(KafkaProbe, PartitionWithoutLeaderIsDegraded) {
+    MockKafka kafka(3);
+    ASSERT_EQ(rd_kafka_mock_topic_create(kafka.cluster(), "ebap.cdc.users", 3, 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(rd_kafka_mock_partition_set_leader(kafka.cluster(), "ebap.cdc.users", 1, -1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    auto r = probe("kafka", kafka.bootstrap(), 5000);
+    EXPECT_EQ(r.state, Health::Degraded) << r.detail;
+    EXPECT_TRUE(contains(r.detail, "1 partition without a leader")) << r.detail;
+}
+
+TEST(KafkaProbe, DeadBootstrapIsDownWithinTheDeadline) {
+    auto start = Clock::now();
+    auto r = probe("kafka", dead_endpoint(), 1000);
+    double elapsed = ms_since(start);
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_EQ(r.detail, "connection refused");
+    EXPECT_LT(elapsed, 1000 + 200 + 500); // deadline + the probe's grace + slack
+}
+
+TEST(KafkaProbe, SilentBrokerDoesNotHoldTheRound) {
+    SilentListener silent;
+    auto start = Clock::now();
+    auto r = probe("kafka", silent.endpoint(), 500);
+    EXPECT_EQ(r.state, Health::Down);
+    EXPECT_TRUE(contains(r.detail, "no answer within 500 ms")) << r.detail;
+    EXPECT_LT(ms_since(start), 500 + 200 + 500);
+}
+
+} // namespace
+} // namespace ebap

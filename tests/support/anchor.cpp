@@ -1,0 +1,2 @@
+// Keeps the support library non-empty.
+namespace ebap::test { int support_anchor = 0; }
