@@ -2,9 +2,17 @@
 
 namespace ebap::pipeline {
 
+CommandDef gen_command();
+CommandDef seed_command();
+CommandDef worker_command();
+
 const std::vector<CommandDef>& pipeline_commands() {
-    // One line per pipeline command (worker, gen, seed) as they land.
-    static const std::vector<CommandDef> all = {};
+    // Each engineer adds one line per command here.
+    static const std::vector<CommandDef> all = {
+        gen_command(),
+        seed_command(),
+        worker_command(),
+    };
     return all;
 }
 

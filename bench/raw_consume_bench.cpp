@@ -1,0 +1,116 @@
+// The floor any consumer pays: a minimal librdkafka consumer that assigns every
+// partition of a topic from the beginning (fresh group, no commits) and polls each
+// message to the partition ends, touching the payload bytes so nothing is skipped.
+// Fetch settings match the worker's consumer (src/pipeline/consumer_thread.cpp) so
+// worker/raw compares processing cost, not fetch tuning.
+// Used by bench/worker_throughput.sh; prints one JSON line.
+//   raw_consume_bench BOOTSTRAP [TOPIC]   exit 0 ok, 1 Kafka error, 2 usage
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
+    char err[512];
+    if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        std::fprintf(stderr, "raw_consume: %s=%s: %s\n", key, value.c_str(), err);
+        std::exit(2);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || argc > 3) {
+        std::fprintf(stderr, "usage: raw_consume_bench BOOTSTRAP [TOPIC]\n");
+        return 2;
+    }
+    const std::string bootstrap = argv[1];
+    const std::string topic = argc > 2 ? argv[2] : "ebap.events.raw";
+    const auto t0 = std::chrono::steady_clock::now();
+
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    set(conf, "bootstrap.servers", bootstrap);
+    set(conf, "group.id", "raw-consume-" + std::to_string(getpid()));
+    set(conf, "enable.auto.commit", "false");
+    set(conf, "enable.auto.offset.store", "false");
+    set(conf, "enable.partition.eof", "true");
+    set(conf, "fetch.max.bytes", "52428800");
+    set(conf, "max.partition.fetch.bytes", "4194304");
+    set(conf, "queued.min.messages", "1000000");
+    set(conf, "queued.max.messages.kbytes", "131072");
+    set(conf, "fetch.wait.max.ms", "100");
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) {
+        std::fprintf(stderr, "raw_consume: %s\n", err);
+        return 1;
+    }
+    rd_kafka_poll_set_consumer(rk);
+
+    // Partition count from metadata; assign() skips the group protocol entirely.
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
+        std::fprintf(stderr, "raw_consume: no metadata for topic %s at %s\n", topic.c_str(),
+                     bootstrap.c_str());
+        return 1;
+    }
+    const int partitions = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; ++p)
+        rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+
+    // An empty partition reports EOF once too, so "all partitions at EOF" is the end.
+    std::vector<bool> at_eof(partitions, false);
+    int eofs = 0;
+    std::int64_t records = 0, bytes = 0;
+    std::uint64_t checksum = 0;
+    int rc = 0;
+    while (eofs < partitions) {
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 1000);
+        if (!m) continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (m->partition >= 0 && m->partition < partitions && !at_eof[m->partition]) {
+                at_eof[m->partition] = true;
+                ++eofs;
+            }
+        } else if (m->err) {
+            std::fprintf(stderr, "raw_consume: %s\n", rd_kafka_message_errstr(m));
+            rc = 1;
+            rd_kafka_message_destroy(m);
+            break;
+        } else {
+            ++records;
+            bytes += static_cast<std::int64_t>(m->len);
+            const auto* b = static_cast<const unsigned char*>(m->payload);
+            for (std::size_t i = 0; i < m->len; ++i)
+                checksum += b[i];
+        }
+        rd_kafka_message_destroy(m);
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    std::printf("{\"ok\":%s,\"records\":%lld,\"bytes\":%lld,\"partitions\":%d,\"wall_s\":%.3f,"
+                "\"events_per_s\":%.0f,\"checksum\":%llu}\n",
+                rc == 0 ? "true" : "false", static_cast<long long>(records),
+                static_cast<long long>(bytes), partitions, secs, records / secs,
+                static_cast<unsigned long long>(checksum));
+    return rc;
+}

@@ -1,0 +1,68 @@
+#pragma once
+// Where cold-path objects go: a local directory or an S3 bucket, behind one interface
+// whose put() is atomic (a reader sees the whole object or none of it).
+#include "pipeline/s3_client.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ebap::pipeline {
+
+class ColdStorage {
+  public:
+    virtual ~ColdStorage() = default;
+    // Prepares the root (creates the directory or the bucket); idempotent.
+    virtual void prepare() = 0;
+    // key is relative to the root ("events/day=…/part-….ndjson.zst").
+    virtual void put(const std::string& key, std::string_view data) = 0;
+    // Removes key and whatever an interrupted put() of it left; absent is fine.
+    virtual void remove(const std::string& key) = 0;
+    virtual std::string get(const std::string& key) = 0;
+    // Completed objects whose key starts with prefix, sorted.
+    virtual std::vector<std::string> list(const std::string& prefix) = 0;
+    virtual std::string describe() const = 0; // the root, for messages
+};
+
+// put(): write "<dir>/.<name>.tmp", fsync, rename to the final name, fsync the
+// directory. Hidden names are skipped by Hive, Trino, Spark and list().
+class LocalDirStorage : public ColdStorage {
+  public:
+    explicit LocalDirStorage(std::string root);
+    void prepare() override;
+    void put(const std::string& key, std::string_view data) override;
+    void remove(const std::string& key) override;
+    std::string get(const std::string& key) override;
+    std::vector<std::string> list(const std::string& prefix) override;
+    std::string describe() const override { return root_; }
+    // The hidden name put() writes before the rename.
+    std::string temp_path(const std::string& key) const;
+
+  private:
+    std::string root_;
+};
+
+// put(): one PUT of the final key (S3 makes a PUT visible only once complete).
+class S3Storage : public ColdStorage {
+  public:
+    S3Storage(S3Options options, std::string bucket, std::string prefix);
+    void prepare() override;
+    void put(const std::string& key, std::string_view data) override;
+    void remove(const std::string& key) override;
+    std::string get(const std::string& key) override;
+    std::vector<std::string> list(const std::string& prefix) override;
+    std::string describe() const override;
+    S3Client& client() { return client_; }
+
+  private:
+    S3Client client_;
+    std::string bucket_;
+    std::string prefix_; // "" or ending in '/'
+};
+
+// "s3://bucket[/prefix]" -> S3Storage, anything else is a directory. Throws
+// UsageError for an empty root or an s3:// root without a bucket.
+std::unique_ptr<ColdStorage> make_cold_storage(const std::string& root, const S3Options& s3);
+
+} // namespace ebap::pipeline

@@ -1,0 +1,249 @@
+// Consumer thread, flush side: seal the open batch, commit it in the order of
+// consumer_thread.hpp, retry with capped backoff while paused, or drop it on revoke.
+#include "pipeline/consumer_thread.hpp"
+
+#include "core/error.hpp"
+#include "core/output.hpp"
+
+#include <cstdio>
+#include <thread>
+
+namespace ebap::pipeline {
+namespace {
+
+constexpr int kFirstBackoffMs = 100;
+constexpr int kMaxBackoffMs = 5000;
+
+std::int64_t micros_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 t)
+        .count();
+}
+
+} // namespace
+
+void ConsumerThread::seal() {
+    Sealed s;
+    s.delta = agg_.take();
+    for (std::size_t p = 0; p < event_ranges_.size(); ++p) {
+        Range& r = event_ranges_[p];
+        if (r.first < 0) continue;
+        const auto part = static_cast<std::int32_t>(p);
+        // Decision 1: the partition's max ts as of the batch's last record, beside its offset.
+        s.positions[{sh_.events_topic, part}] = {r.next, agg_.max_ts(part)};
+        s.event_ranges[part] = r;
+        r = Range{};
+    }
+    for (std::size_t p = 0; p < telemetry_ranges_.size(); ++p) {
+        Range& r = telemetry_ranges_[p];
+        if (r.first < 0) continue;
+        s.positions[{sh_.telemetry_topic, static_cast<std::int32_t>(p)}] = {r.next, std::nullopt};
+        r = Range{};
+    }
+    s.cold.swap(cold_batches_); // the buffers move without copying; the open side starts empty
+    s.telemetry = std::move(telemetry_);
+    telemetry_.clear();
+    s.records = open_records_;
+    open_records_ = 0;
+    batch_started_ = Clock::now();
+    sealed_ = std::move(s);
+}
+
+bool ConsumerThread::positions_applied() {
+    const auto stored = sink_.load_offsets({sh_.events_topic, sh_.telemetry_topic});
+    for (const auto& [tp, pos] : sealed_->positions) {
+        const auto it = stored.find(tp);
+        if (it == stored.end() || it->second.next_offset != pos.next_offset) return false;
+    }
+    return true;
+}
+
+bool ConsumerThread::commit_sealed(bool final) {
+    Sealed& s = *sealed_;
+    const auto t0 = Clock::now();
+    try {
+        // 1. DLQ records of the batch are in Kafka before its offsets commit (decision 4).
+        if (!dlq_.flush(final ? 30000 : 10000))
+            throw Error(dlq_.last_error().empty() ? "DLQ deliveries not confirmed in time"
+                                                  : dlq_.last_error());
+        // 2. Cold path before Redis: committed offsets never cover events it lacks. Every
+        // partition of the batch gets its call, empty or not (it clears crash leftovers).
+        if (cold_ && !s.cold_done) {
+            const auto tc = Clock::now();
+            static const ColdBatch kEmpty;
+            for (const auto& [p, r] : s.event_ranges) {
+                const auto i = static_cast<std::size_t>(p);
+                cold_->write_batch(sh_.events_topic, p, r.first, r.next - 1,
+                                   i < s.cold.size() ? s.cold[i] : kEmpty);
+            }
+            s.cold_done = true;
+            ThreadMetrics::set(m_.cold_last_us, micros_since(tc));
+        }
+        // 3. Latest telemetry values: plain HSETs, idempotent, so writing them before the
+        // transaction that commits their offsets keeps a replay exact.
+        if (!s.telemetry_done && !s.telemetry.empty()) {
+            for (const auto& cmd : s.telemetry.redis_commands(sh_.prefix))
+                redis_.append(cmd);
+            for (const auto& r : redis_.flush())
+                if (r.is_error())
+                    throw Error("redis " + redis_.endpoint() + ": telemetry: " + r.str);
+            s.telemetry_done = true;
+        }
+        // 4. The transaction. When an earlier attempt failed after sending EXEC it may have
+        // been applied: the offsets it carries tell, since they are in the same EXEC.
+        const auto tr = Clock::now();
+        if (!(s.redis_uncertain && positions_applied())) {
+            s.redis_uncertain = true;
+            sink_.commit_batch(s.delta, s.positions);
+        }
+        ThreadMetrics::set(m_.redis_last_us, micros_since(tr));
+    } catch (const std::exception& e) {
+        ThreadMetrics::add(m_.sink_errors, 1);
+        const std::string what = e.what();
+        static std::atomic<std::int64_t> last_log{0};
+        if (log_due(last_log, 10'000) || what != last_sink_error_)
+            std::fprintf(stderr,
+                         "ebapctl worker[%d]: flush failed, batch of %lld records kept, "
+                         "partitions paused, retrying: %s\n",
+                         index_, static_cast<long long>(s.records), what.c_str());
+        last_sink_error_ = what;
+        return false;
+    }
+    m_.record_flush(micros_since(t0));
+    after_commit(s, final);
+    sealed_.reset();
+    return true;
+}
+
+void ConsumerThread::after_commit(const Sealed& s, bool final) {
+    ++redis_flushes_;
+    if (cold_) {
+        for (const auto& [p, r] : s.event_ranges)
+            cold_->committed(sh_.events_topic, p, r.next);
+        const ColdSinkStats cs = cold_->stats();
+        ThreadMetrics::set(m_.cold_objects, static_cast<std::int64_t>(cs.objects_written));
+        ThreadMetrics::set(m_.cold_bytes, static_cast<std::int64_t>(cs.bytes_written));
+    }
+    // 5. Kafka: the same offsets, for lag views (synchronous on the last flush, so the
+    // group's lag is exact once the process exits).
+    std::map<TopicPartition, std::int64_t> offsets;
+    for (const auto& [tp, pos] : s.positions)
+        offsets[tp] = committed_[tp] = pos.next_offset;
+    commit_to_kafka(offsets, final);
+    if (sh_.drain)
+        for (const auto& [tp, pos] : s.positions)
+            sh_.drain->report(tp, pos.next_offset);
+    // 6. Derived views, recomputed from Redis: whoever writes them writes the same.
+    const std::int64_t now = now_ms();
+    if (sh_.claim_view_refresh(now)) {
+        try {
+            sink_.refresh_views(now, sh_.watermark_ms(), sh_.thresholds);
+            ThreadMetrics::add(sh_.metrics->view_refreshes, 1);
+        } catch (const std::exception& e) {
+            ThreadMetrics::add(sh_.metrics->view_errors, 1);
+            std::fprintf(stderr, "ebapctl worker[%d]: views not refreshed: %s\n", index_, e.what());
+        }
+    }
+    publish_gauges();
+}
+
+void ConsumerThread::commit_to_kafka(const std::map<TopicPartition, std::int64_t>& offsets,
+                                     bool sync) {
+    auto list = make_partition_list(static_cast<int>(offsets.size()));
+    for (const auto& [tp, next] : offsets)
+        if (next >= 0)
+            rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
+                next;
+    if (list->cnt == 0) return;
+    // Failures only make lag views stale until the next commit (Redis holds the truth).
+    const rd_kafka_resp_err_t e = rd_kafka_commit(rk_.get(), list.get(), sync ? 0 : 1);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        ThreadMetrics::add(m_.commit_errors, 1);
+}
+
+bool ConsumerThread::flush(bool final) {
+    if (!sealed_) {
+        if (open_records_ == 0) return true;
+        seal();
+    }
+    if (commit_sealed(final)) {
+        backoff_ms_ = 0;
+        if (paused_) set_paused(false);
+        return true;
+    }
+    backoff_ms_ = backoff_ms_ ? std::min(backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
+    next_retry_ = Clock::now() + std::chrono::milliseconds(backoff_ms_);
+    if (!paused_) set_paused(true);
+    return false;
+}
+
+bool ConsumerThread::flush_until(Clock::time_point deadline, bool final) {
+    for (;;) {
+        if (flush(final)) {
+            if (!sealed_ && open_records_ == 0) return true;
+            continue; // the open batch that grew while the sealed one was retried
+        }
+        const auto now = Clock::now();
+        if (now >= deadline) return false;
+        std::this_thread::sleep_until(std::min(next_retry_, deadline));
+    }
+}
+
+void ConsumerThread::drop_batches() {
+    sealed_.reset();
+    agg_.take();
+    for (auto& r : event_ranges_)
+        r = Range{};
+    for (auto& r : telemetry_ranges_)
+        r = Range{};
+    cold_batches_.clear();
+    telemetry_.clear();
+    open_records_ = 0;
+    dlq_.discard();
+    backoff_ms_ = 0;
+}
+
+void ConsumerThread::set_paused(bool paused) {
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
+        if (assigned->cnt > 0) {
+            if (paused)
+                rd_kafka_pause_partitions(rk_.get(), assigned);
+            else
+                rd_kafka_resume_partitions(rk_.get(), assigned);
+        }
+        rd_kafka_topic_partition_list_destroy(assigned);
+    }
+    paused_ = paused;
+    m_.paused.store(paused, std::memory_order_relaxed);
+}
+
+void ConsumerThread::publish_gauges() {
+    if (const auto wm = agg_.watermark_ms()) ThreadMetrics::set(m_.watermark_ms, *wm);
+    ThreadMetrics::set(
+        m_.open_windows,
+        static_cast<std::int64_t>(agg_.pending().windows.size()) +
+            (sealed_ ? static_cast<std::int64_t>(sealed_->delta.windows.size()) : 0));
+    ThreadMetrics::set(m_.queue_depth, open_records_ + (sealed_ ? sealed_->records : 0));
+    // Lag from cached high watermarks (no broker round trip) and the consumer positions.
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
+        return;
+    std::int64_t lag = 0;
+    rd_kafka_position(rk_.get(), assigned);
+    for (int i = 0; i < assigned->cnt; ++i) {
+        const auto& tp = assigned->elems[i];
+        int64_t lo = -1, hi = -1;
+        if (rd_kafka_get_watermark_offsets(rk_.get(), tp.topic, tp.partition, &lo, &hi) || hi < 0)
+            continue;
+        // Before the first fetch the position is unknown: the offset we assigned applies.
+        const auto at = committed_.find({tp.topic, tp.partition});
+        const int64_t start = at != committed_.end() && at->second >= 0 ? at->second : lo;
+        const int64_t pos = tp.offset >= 0 ? tp.offset : start;
+        if (pos >= 0) lag += std::max<int64_t>(0, hi - pos);
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
+    ThreadMetrics::set(m_.consumer_lag, lag);
+}
+
+} // namespace ebap::pipeline

@@ -1,0 +1,317 @@
+// Consumer thread: setup, the consume loop, per-record handling and the rebalance callback.
+// The flush side lives in consumer_flush.cpp.
+#include "pipeline/consumer_thread.hpp"
+
+#include "core/error.hpp"
+#include "core/output.hpp"
+
+#include <cstdio>
+#include <thread>
+
+namespace ebap::pipeline {
+namespace {
+
+constexpr int kConsumeBatch = 1024; // records per rd_kafka_consume_batch_queue call
+constexpr int kFinalFlushS = 30;    // stop: how long the last batch may keep failing
+constexpr int kRevokeFlushS = 10;   // revoke: same, inside the rebalance callback
+
+void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
+               void* opaque);
+
+} // namespace
+
+ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
+    : index_(index), sh_(shared), m_(shared.metrics->thread(index)), redis_(shared.redis),
+      sink_(redis_, shared.prefix, shared.group),
+      dlq_(shared.bootstrap, shared.dlq_topic, shared.kafka_props),
+      agg_(shared.watermark_delay_ms) {
+    if (sh_.cold) cold_ = std::make_unique<ColdSink>(*sh_.cold);
+    KafkaConf conf(sh_.bootstrap, sh_.kafka_props);
+    conf.set("group.id", sh_.group)
+        .set("client.id", "ebapctl-worker-" + std::to_string(index))
+        // Positions come from Redis (exactly-once); Kafka commits are for lag views only.
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        // Eager protocol: revoke everything, then assign (our callback relies on it).
+        .set("partition.assignment.strategy", "range,roundrobin")
+        // A dead worker's partitions move on after 6 s (the broker minimum), and the mock
+        // broker waits session.timeout.ms - 1 s for members on every rebalance.
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "1000")
+        // Throughput: big fetches. librdkafka 2.0 stops fetching a partition for a whole
+        // second once its local queue passes queued.min.messages (per partition) or
+        // queued.max.messages.kbytes (per consumer): thresholds a busy thread would hit are
+        // stalls, so they are high; memory stays bounded by the kbytes limit.
+        .set("fetch.max.bytes", "52428800")
+        .set("max.partition.fetch.bytes", "4194304")
+        .set("queued.min.messages", "1000000")
+        .set("queued.max.messages.kbytes", "131072")
+        .set("fetch.wait.max.ms", "100");
+    rd_kafka_conf_set_rebalance_cb(conf.get(), rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf.get(), on_commit);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rk_ = conf.create(RD_KAFKA_CONSUMER);
+    rd_kafka_poll_set_consumer(rk_.get());
+    queue_ = rd_kafka_queue_get_consumer(rk_.get());
+}
+
+ConsumerThread::~ConsumerThread() {
+    if (queue_) rd_kafka_queue_destroy(queue_);
+}
+
+namespace {
+
+void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
+               void* opaque) {
+    // _NO_OFFSET: nothing to commit. Anything else only makes lag views stale.
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        static_cast<ConsumerThread*>(opaque)->count_commit_error();
+}
+
+} // namespace
+
+void ConsumerThread::count_commit_error() {
+    ThreadMetrics::add(m_.commit_errors, 1);
+}
+
+void ConsumerThread::run() {
+    try {
+        auto topics = make_partition_list(2);
+        rd_kafka_topic_partition_list_add(topics.get(), sh_.events_topic.c_str(),
+                                          RD_KAFKA_PARTITION_UA);
+        rd_kafka_topic_partition_list_add(topics.get(), sh_.telemetry_topic.c_str(),
+                                          RD_KAFKA_PARTITION_UA);
+        if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()))
+            throw Error("kafka " + sh_.bootstrap + ": cannot subscribe: " + rd_kafka_err2str(e));
+        // The group join runs in the background meanwhile; no event is read (and no
+        // assignment served) before the profile table holds the whole CDC topic.
+        while (!sh_.profiles_ready.load() && !sh_.stop.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        loop();
+        if (!flush_until(Clock::now() + std::chrono::seconds(kFinalFlushS), true))
+            error_ += (error_.empty() ? "" : "; ") +
+                      std::string("the last batch was not committed (") + last_sink_error_ +
+                      "); the next run replays it from the offsets stored in Redis";
+        else
+            commit_to_kafka(committed_, true); // lag views exact when we exit
+    } catch (const std::exception& e) {
+        error_ += (error_.empty() ? "" : "; ") + std::string(e.what());
+    }
+    if (!error_.empty()) {
+        sh_.failed_threads.fetch_add(1);
+        sh_.stop.store(true); // one broken thread stops the process: exit status 1
+    }
+    // Leave the group together: a member still in it when another leaves is asked to
+    // rejoin, and its own LeaveGroup then waits behind that JoinGroup (the broker holds a
+    // JoinGroup for up to session.timeout.ms). Bounded wait: a stuck sibling cannot hold us.
+    sh_.ready_to_close.fetch_add(1);
+    for (int i = 0; i < 200 && sh_.ready_to_close.load() < sh_.threads; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    rd_kafka_consumer_close(rk_.get()); // leaves the group (revoke callback runs)
+    publish_gauges();
+}
+
+void ConsumerThread::loop() {
+    rd_kafka_message_t* msgs[kConsumeBatch];
+    auto next_gauges = Clock::now();
+    const auto flush_every = std::chrono::milliseconds(sh_.flush_ms);
+    // Draining, an idle poll ends the batch (and maybe the run): notice it sooner.
+    const int poll_ms = sh_.drain ? 20 : 100;
+    while (!sh_.stop.load(std::memory_order_relaxed)) {
+        if (sh_.drain && sh_.drain->done()) break;
+        auto now = Clock::now();
+        if (sealed_ ? now >= next_retry_ : open_records_ > 0 && now - batch_started_ >= flush_every)
+            flush(false);
+
+        const ssize_t n = rd_kafka_consume_batch_queue(queue_, poll_ms, msgs, kConsumeBatch);
+        for (ssize_t i = 0; i < n; ++i) {
+            handle(msgs[i]);
+            rd_kafka_message_destroy(msgs[i]);
+            // The bounded queue: a full batch is committed before anything else is read.
+            if (open_records_ >= sh_.max_batch_events && !sealed_) flush(false);
+        }
+        ThreadMetrics::add(m_.records, n_records_);
+        ThreadMetrics::add(m_.bytes, n_bytes_);
+        ThreadMetrics::add(m_.events, n_events_);
+        ThreadMetrics::add(m_.late, n_late_);
+        ThreadMetrics::add(m_.dlq, n_dlq_);
+        ThreadMetrics::add(m_.join_misses, n_misses_);
+        ThreadMetrics::add(m_.telemetry, n_telemetry_);
+        n_records_ = n_bytes_ = n_events_ = n_late_ = n_dlq_ = n_misses_ = n_telemetry_ = 0;
+
+        // Draining and nothing more to read right now: commit without waiting for the timer.
+        if (n <= 0 && sh_.drain && open_records_ > 0 && !sealed_) flush(false);
+        if (Clock::now() >= next_gauges) {
+            publish_gauges();
+            next_gauges = Clock::now() + std::chrono::seconds(1);
+        }
+    }
+}
+
+void ConsumerThread::handle(const rd_kafka_message_t* m) {
+    if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+        // Consumer errors (unknown topic, broker down) are transient: librdkafka retries.
+        static std::atomic<std::int64_t> last_log{0};
+        if (log_due(last_log, 10'000))
+            std::fprintf(stderr, "ebapctl worker[%d]: kafka: %s\n", index_,
+                         rd_kafka_message_errstr(m));
+        return;
+    }
+    // Topic handles are stable per consumer: compare pointers, not names, per record.
+    if (m->rkt == events_rkt_) return handle_event(m);
+    if (m->rkt == telemetry_rkt_) return handle_telemetry(m);
+    const char* topic = rd_kafka_topic_name(m->rkt);
+    if (sh_.events_topic == topic) {
+        events_rkt_ = m->rkt;
+        handle_event(m);
+    } else if (sh_.telemetry_topic == topic) {
+        telemetry_rkt_ = m->rkt;
+        handle_telemetry(m);
+    }
+}
+
+void ConsumerThread::advance(std::vector<Range>& ranges, std::int32_t partition,
+                             std::int64_t offset) {
+    const auto p = static_cast<std::size_t>(partition);
+    if (p >= ranges.size()) ranges.resize(p + 1);
+    Range& r = ranges[p];
+    if (r.first < 0) r.first = offset;
+    r.next = offset + 1;
+    ++open_records_;
+}
+
+void ConsumerThread::handle_event(const rd_kafka_message_t* m) {
+    ++n_records_;
+    n_bytes_ += static_cast<std::int64_t>(m->len);
+    advance(event_ranges_, m->partition, m->offset);
+    const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+    if (auto reason = decoder_.decode(value, event_)) return to_dlq(m, *reason);
+    // Left join against the profile table; the work under its read lock is short.
+    const bool hit = sh_.profiles->visit(
+        event_.user_id, [&](const UserProfile& profile) { count_event(&profile, m->partition); });
+    if (!hit) {
+        ++n_misses_;
+        count_event(nullptr, m->partition);
+    }
+}
+
+void ConsumerThread::count_event(const UserProfile* profile, std::int32_t partition) {
+    const std::string_view region = profile && !profile->region.empty() ? profile->region
+                                    : !event_.region.empty()            ? event_.region
+                                                                        : kUnknownRegion;
+    if (!agg_.add(event_, region, partition)) {
+        ++n_late_; // late events are counted, not forwarded to the cold path
+        return;
+    }
+    ++n_events_;
+    if (!cold_) return;
+    const auto p = static_cast<std::size_t>(partition);
+    if (p >= cold_batches_.size()) cold_batches_.resize(p + 1);
+    std::string& lines = cold_batches_[p].lines_for(event_.ts_ms, region);
+    append_enriched_json(lines, event_.raw, profile, region);
+    lines.push_back('\n');
+}
+
+void ConsumerThread::handle_telemetry(const rd_kafka_message_t* m) {
+    ++n_records_;
+    n_bytes_ += static_cast<std::int64_t>(m->len);
+    advance(telemetry_ranges_, m->partition, m->offset);
+    const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+    if (auto reason = telemetry_decoder_.decode(value, telemetry_record_))
+        return to_dlq(m, *reason);
+    telemetry_.add(telemetry_record_);
+    ++n_telemetry_;
+}
+
+void ConsumerThread::to_dlq(const rd_kafka_message_t* m, const std::string& reason) {
+    const std::string_view key(static_cast<const char*>(m->key), m->key ? m->key_len : 0);
+    const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+    dlq_.send(key, m->key == nullptr, value, m->payload == nullptr, reason,
+              rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+    agg_.count_dlq();
+    ++n_dlq_;
+}
+
+// ---- rebalance (eager) ----
+
+void ConsumerThread::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<ConsumerThread*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        self->on_assign(partitions);
+    else
+        self->on_revoke(partitions);
+}
+
+void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
+    // Seek to what Redis committed: the offsets and max ts of the last EXEC that covered
+    // each partition, whoever wrote it. Without them no position is safe: keep trying.
+    std::map<TopicPartition, StoredPosition> stored;
+    for (int backoff = 100;; backoff = std::min(backoff * 2, 5000)) {
+        try {
+            stored = sink_.load_offsets({sh_.events_topic, sh_.telemetry_topic});
+            break;
+        } catch (const std::exception& e) {
+            ThreadMetrics::add(m_.sink_errors, 1);
+            // Redis answered, but with offsets we cannot use: no retry fixes that.
+            const bool fatal = redis_.connected();
+            if (fatal)
+                error_ = e.what();
+            else
+                std::fprintf(stderr, "ebapctl worker[%d]: cannot load offsets (retrying): %s\n",
+                             index_, e.what());
+            if (fatal || sh_.stop.load()) {
+                sh_.stop.store(true);
+                rd_kafka_assign(rk_.get(), nullptr);
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+        }
+    }
+    for (int i = 0; i < partitions->cnt; ++i) {
+        rd_kafka_topic_partition_t& tp = partitions->elems[i];
+        const TopicPartition key{tp.topic, tp.partition};
+        const auto it = stored.find(key);
+        tp.offset = it != stored.end() ? it->second.next_offset : RD_KAFKA_OFFSET_BEGINNING;
+        committed_[key] = it != stored.end() ? it->second.next_offset : -1;
+        if (key.topic == sh_.events_topic)
+            agg_.set_max_ts(tp.partition, it != stored.end() ? it->second.max_ts : std::nullopt);
+        if (sh_.drain) sh_.drain->report(key, it != stored.end() ? it->second.next_offset : 0);
+    }
+    if (auto e = rd_kafka_assign(rk_.get(), partitions))
+        std::fprintf(stderr, "ebapctl worker[%d]: assign failed: %s\n", index_,
+                     rd_kafka_err2str(e));
+    // Bring Kafka's committed offsets up to Redis's: an async commit lost in an earlier
+    // rebalance would otherwise leave lag views stale for a partition that stays idle.
+    commit_to_kafka(committed_, false);
+    paused_ = false;
+    ThreadMetrics::set(m_.assigned_partitions, partitions->cnt);
+    std::int64_t none = 0;
+    if (partitions->cnt > 0) sh_.first_assign_ms.compare_exchange_strong(none, now_ms());
+}
+
+void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
+    // Flush first: what we read is committed by us or replayed by the next owner.
+    if ((sealed_ || open_records_ > 0) &&
+        !flush_until(Clock::now() + std::chrono::seconds(kRevokeFlushS), false)) {
+        std::fprintf(stderr,
+                     "ebapctl worker[%d]: partitions revoked while the batch cannot be committed "
+                     "(%s); dropping it: the next owner replays it from Redis offsets\n",
+                     index_, last_sink_error_.c_str());
+        drop_batches();
+    }
+    for (int i = 0; i < partitions->cnt; ++i)
+        if (sh_.events_topic == partitions->elems[i].topic)
+            agg_.set_max_ts(partitions->elems[i].partition, std::nullopt);
+    event_ranges_.clear();
+    telemetry_ranges_.clear();
+    committed_.clear();
+    rd_kafka_assign(rk_.get(), nullptr);
+    paused_ = false;
+    m_.paused.store(false);
+    ThreadMetrics::set(m_.assigned_partitions, 0);
+}
+
+} // namespace ebap::pipeline

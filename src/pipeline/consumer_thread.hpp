@@ -1,0 +1,143 @@
+#pragma once
+// One consumer thread of the streaming worker: its own librdkafka consumer in the group,
+// its own Redis connection, cold sink, DLQ producer and window aggregator. Nothing on the
+// hot path is shared except the profile table (read lock) and relaxed metric counters.
+//
+// Batches. Records accumulate in the OPEN batch. A flush SEALS it (aggregate delta, cold
+// lines, telemetry, the offsets and per-partition max ts it covers) and commits it:
+//   1. wait for the DLQ deliveries (decision 4),
+//   2. cold path: one write_batch per partition (decision 5),
+//   3. telemetry latest values (idempotent HSETs, before the offsets that cover them),
+//   4. Redis: one MULTI/EXEC with the deltas and the offsets (decision 2),
+//   5. Kafka offset commit (for lag views; Redis offsets are the truth),
+//   6. derived views, at most once per second per process (decision 3).
+// If a stage fails the sealed batch is kept and retried with capped backoff while the
+// thread's partitions are paused: nothing is lost. Memory stays bounded - our "bounded
+// queue": the open batch holds at most max_batch_events records (a full batch is sealed
+// and committed before more is read), and while a sealed batch waits for a sink the paused
+// partitions fetch nothing, so the open batch can only take in what librdkafka had already
+// prefetched (capped by queued.max.messages.kbytes). A sealed batch is dropped only when
+// its partitions are revoked; nothing of it was committed then, so the next owner replays
+// it from the offsets in Redis.
+#include "core/redis_client.hpp"
+#include "pipeline/cold_sink.hpp"
+#include "pipeline/dlq_writer.hpp"
+#include "pipeline/event.hpp"
+#include "pipeline/redis_sink.hpp"
+#include "pipeline/telemetry.hpp"
+#include "pipeline/window.hpp"
+#include "pipeline/worker_kafka.hpp"
+#include "pipeline/worker_shared.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ebap::pipeline {
+
+class ConsumerThread {
+  public:
+    // Connects Redis, creates the consumer and the DLQ producer; throws Error.
+    ConsumerThread(int index, WorkerShared& shared);
+    ~ConsumerThread();
+    ConsumerThread(const ConsumerThread&) = delete;
+    ConsumerThread& operator=(const ConsumerThread&) = delete;
+
+    // The thread body: subscribe, consume until stop (or drain done), final flush, close.
+    // Never throws: a fatal error is kept in error() and counted in shared.failed_threads.
+    void run();
+    const std::string& error() const { return error_; }
+    // Batches this thread committed to Redis.
+    std::int64_t redis_flushes() const { return redis_flushes_; }
+    void count_commit_error(); // from librdkafka's offset-commit callback
+
+  private:
+    using Clock = std::chrono::steady_clock;
+
+    // Offsets one batch covers on one partition.
+    struct Range {
+        std::int64_t first = -1; // -1: no record of the partition in the batch
+        std::int64_t next = -1;
+    };
+    struct Sealed {
+        BatchDelta delta;
+        std::map<TopicPartition, StoredPosition> positions;
+        std::map<std::int32_t, Range> event_ranges; // events partitions (cold batches)
+        std::vector<ColdBatch> cold;                // by events partition
+        TelemetryLatest telemetry;
+        std::int64_t records = 0;
+        bool cold_done = false, telemetry_done = false;
+        bool redis_uncertain = false; // an EXEC may have been applied: check before redoing
+    };
+
+    static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t* partitions, void* opaque);
+    void on_assign(rd_kafka_topic_partition_list_t* partitions);
+    void on_revoke(rd_kafka_topic_partition_list_t* partitions);
+
+    void loop();
+    void handle(const rd_kafka_message_t* m);
+    void handle_event(const rd_kafka_message_t* m);
+    void handle_telemetry(const rd_kafka_message_t* m);
+    void count_event(const UserProfile* profile, std::int32_t partition);
+    void to_dlq(const rd_kafka_message_t* m, const std::string& reason);
+    void advance(std::vector<Range>& ranges, std::int32_t partition, std::int64_t offset);
+
+    // consumer_flush.cpp
+    void seal();
+    bool commit_sealed(bool final); // one attempt; true when the sealed batch is committed
+    bool positions_applied();       // the sealed batch's offsets are what Redis holds
+    bool flush(bool final);         // seal (if needed) and commit once; pauses on failure
+    bool flush_until(Clock::time_point deadline, bool final); // with backoff
+    void drop_batches();
+    void set_paused(bool paused);
+    void after_commit(const Sealed& s, bool final);
+    void commit_to_kafka(const std::map<TopicPartition, std::int64_t>& offsets, bool sync);
+    void publish_gauges();
+
+    int index_;
+    WorkerShared& sh_;
+    ThreadMetrics& m_;
+    RedisClient redis_;
+    RedisSink sink_;
+    std::unique_ptr<ColdSink> cold_;
+    DlqWriter dlq_;
+    KafkaHandle rk_;
+    rd_kafka_queue_t* queue_ = nullptr;
+    const rd_kafka_topic_t* events_rkt_ = nullptr;
+    const rd_kafka_topic_t* telemetry_rkt_ = nullptr;
+
+    EventDecoder decoder_;
+    Event event_;
+    TelemetryDecoder telemetry_decoder_;
+    TelemetryRecord telemetry_record_;
+    WindowAggregator agg_;
+
+    // open batch
+    std::vector<Range> event_ranges_, telemetry_ranges_; // by partition
+    std::vector<ColdBatch> cold_batches_;                // by events partition
+    TelemetryLatest telemetry_;
+    std::int64_t open_records_ = 0;
+    Clock::time_point batch_started_ = Clock::now();
+
+    // Next offsets Redis holds for the assigned partitions (-1: none yet): what Kafka's
+    // committed offsets are brought up to (lag views) and the lag before the first fetch.
+    std::map<TopicPartition, std::int64_t> committed_;
+    std::optional<Sealed> sealed_;
+    bool paused_ = false;
+    int backoff_ms_ = 0;
+    Clock::time_point next_retry_{};
+    std::string last_sink_error_;
+
+    // counters published to metrics once per consume call (fewer atomic operations)
+    std::int64_t n_records_ = 0, n_bytes_ = 0, n_events_ = 0, n_late_ = 0, n_dlq_ = 0,
+                 n_misses_ = 0, n_telemetry_ = 0;
+    std::int64_t redis_flushes_ = 0;
+    std::string error_;
+};
+
+} // namespace ebap::pipeline

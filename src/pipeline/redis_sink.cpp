@@ -1,0 +1,176 @@
+#include "pipeline/redis_sink.hpp"
+
+#include "core/error.hpp"
+#include "pipeline/redis_batch.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <fmt/format.h>
+
+namespace ebap::pipeline {
+
+using namespace redis_detail;
+
+namespace {
+constexpr std::size_t kWindowsRemembered = 8;
+} // namespace
+
+std::string offset_field(const TopicPartition& tp) {
+    return tp.topic + ":" + std::to_string(tp.partition);
+}
+std::string maxts_field(const TopicPartition& tp) {
+    return offset_field(tp) + ":maxts";
+}
+
+RedisSink::RedisSink(RedisClient& client, std::string prefix, std::string group)
+    : client_(client), prefix_(std::move(prefix)), group_(std::move(group)) {
+    if (group_.empty()) throw UsageError("worker.group must not be empty");
+}
+
+std::map<TopicPartition, StoredPosition>
+RedisSink::load_offsets(const std::vector<std::string>& topics) {
+    const std::string key = offsets_key();
+    const RedisReply r = client_.command({"HGETALL", key});
+    if (r.is_error())
+        throw Error(fmt::format("redis {}: cannot read stored offsets {}: {}", client_.endpoint(),
+                                key, r.str));
+    std::map<TopicPartition, StoredPosition> offsets;
+    std::map<TopicPartition, std::int64_t> maxts;
+    for (const auto& [field, value] : as_hash(r)) {
+        std::string_view f = field;
+        const bool is_maxts = f.ends_with(":maxts");
+        if (is_maxts) f.remove_suffix(6);
+        const auto colon = f.rfind(':');
+        if (colon == std::string_view::npos) continue; // not a partition field
+        const auto partition = parse_int(f.substr(colon + 1));
+        if (!partition || *partition < 0 || *partition > INT32_MAX) continue;
+        TopicPartition tp{std::string(f.substr(0, colon)), static_cast<std::int32_t>(*partition)};
+        if (!topics.empty() && std::find(topics.begin(), topics.end(), tp.topic) == topics.end())
+            continue;
+        const auto v = parse_int(value);
+        if (!v)
+            throw Error(fmt::format("redis {}: {} field {} holds '{}', not an integer; fix or "
+                                    "delete it before starting the workers",
+                                    client_.endpoint(), key, field, value));
+        if (is_maxts)
+            maxts[tp] = *v;
+        else
+            offsets[tp].next_offset = *v;
+    }
+    // A maxts without its offset is not a position (both are written by one HSET).
+    for (auto& [tp, pos] : offsets)
+        if (auto it = maxts.find(tp); it != maxts.end()) pos.max_ts = it->second;
+    return offsets;
+}
+
+void RedisSink::commit_batch(const BatchDelta& delta,
+                             const std::map<TopicPartition, StoredPosition>& positions) {
+    if (client_.pending() > 0)
+        throw Error("internal: RedisSink::commit_batch with pipelined commands pending");
+    const std::string ttl = std::to_string(kWindowTtlS);
+    const std::string index = prefix_ + "win:index";
+    RedisBatch b(client_);
+    b.add({"MULTI"});
+
+    std::set<std::string_view> regions;
+    std::int64_t newest = INT64_MIN;
+    for (const auto& [start, w] : delta.windows) {
+        const std::string ws = std::to_string(start);
+        const std::string key = prefix_ + "win:1m:" + ws;
+        b.add({"HINCRBY", key, "events", std::to_string(w.events)});
+        b.add({"HINCRBY", key, "purchases", std::to_string(w.purchases)});
+        b.add({"HINCRBY", key, "errors", std::to_string(w.errors)});
+        b.add({"HINCRBYFLOAT", key, "revenue", num(w.revenue)});
+        for (std::size_t t = 0; t < kEventTypeCount; ++t)
+            if (w.by_type[t] != 0)
+                b.add({"HINCRBY", key,
+                       fmt::format("type:{}", event_type_name(static_cast<EventType>(t))),
+                       std::to_string(w.by_type[t])});
+        b.add({"EXPIRE", key, ttl});
+        if (!w.users.ids().empty()) {
+            b.pfadd(key + ":users", w.users.ids());
+            b.add({"EXPIRE", key + ":users", ttl});
+        }
+        for (const auto& [name, r] : w.regions) {
+            regions.insert(name);
+            const std::string rkey = key + ":region:" + name;
+            b.add({"HINCRBY", rkey, "events", std::to_string(r.events)});
+            b.add({"HINCRBY", rkey, "errors", std::to_string(r.errors)});
+            b.add({"HINCRBYFLOAT", rkey, "revenue", num(r.revenue)});
+            for (std::size_t i = 0; i < kLatencyBucketCount; ++i)
+                if (r.latency[i] != 0)
+                    b.add({"HINCRBY", rkey, fmt::format("lat:{}", latency_bucket_label(i)),
+                           std::to_string(r.latency[i])});
+            b.add({"EXPIRE", rkey, ttl});
+            if (!r.users.ids().empty()) {
+                const std::string ukey = key + ":users:" + name;
+                b.pfadd(ukey, r.users.ids());
+                b.add({"EXPIRE", ukey, ttl});
+            }
+        }
+        b.add({"ZADD", index, ws, ws});
+        newest = std::max(newest, start);
+    }
+    if (newest != INT64_MIN) {
+        // The index only needs windows whose keys may still exist.
+        b.add({"ZREMRANGEBYSCORE", index, "-inf", fmt::format("({}", newest - kWindowTtlS * 1000)});
+        b.add({"EXPIRE", index, ttl});
+    }
+    if (!regions.empty()) {
+        std::vector<std::string> argv{"SADD", prefix_ + "regions"};
+        argv.insert(argv.end(), regions.begin(), regions.end());
+        b.add(argv);
+    }
+    const std::string sec_ttl = std::to_string(kSecondTtlS);
+    for (const auto& [sec, n] : delta.events_per_second) {
+        const std::string key = prefix_ + "sec:" + std::to_string(sec);
+        b.add({"INCRBY", key, std::to_string(n)});
+        b.add({"EXPIRE", key, sec_ttl});
+    }
+    const std::string counters = prefix_ + "counters";
+    b.add({"HINCRBY", counters, "events", std::to_string(delta.events)});
+    b.add({"HINCRBY", counters, "late_events", std::to_string(delta.late_events)});
+    b.add({"HINCRBY", counters, "dlq_events", std::to_string(delta.dlq_events)});
+    if (!positions.empty()) {
+        std::vector<std::string> argv{"HSET", offsets_key()};
+        for (const auto& [tp, pos] : positions) {
+            argv.push_back(offset_field(tp));
+            argv.push_back(std::to_string(pos.next_offset));
+            if (pos.max_ts) {
+                argv.push_back(maxts_field(tp));
+                argv.push_back(std::to_string(*pos.max_ts));
+            }
+        }
+        b.add(argv);
+    }
+    b.add({"EXEC"});
+
+    const std::vector<RedisReply> replies = client_.flush();
+    const std::string where = "redis " + client_.endpoint() + ": hot-path commit";
+    if (replies.size() != b.size())
+        throw Error(fmt::format("{}: {} replies for {} commands", where, replies.size(), b.size()));
+    std::string queue_error;
+    for (std::size_t i = 0; i + 1 < replies.size() && queue_error.empty(); ++i)
+        if (replies[i].is_error()) queue_error = b.label(i) + ": " + replies[i].str;
+    const RedisReply& exec = replies.back();
+    if (exec.is_error())
+        throw Error(fmt::format("{} discarded, nothing applied ({}){}", where, exec.str,
+                                queue_error.empty() ? "" : "; first refused: " + queue_error));
+    if (exec.is_nil()) throw Error(where + " aborted by the server, nothing applied");
+    if (!exec.is_array() || exec.elements.size() + 2 != b.size())
+        throw Error(where + ": unexpected EXEC reply");
+    for (std::size_t i = 0; i < exec.elements.size(); ++i)
+        if (exec.elements[i].is_error())
+            throw Error(fmt::format(
+                "{}: {} failed: {} -- the other commands of the batch were applied (Redis has "
+                "no rollback); something else wrote this key: delete it, then restart",
+                where, b.label(i + 1), exec.elements[i].str));
+
+    for (const auto& [start, w] : delta.windows)
+        written_windows_.insert(start);
+    while (written_windows_.size() > kWindowsRemembered)
+        written_windows_.erase(written_windows_.begin());
+}
+
+} // namespace ebap::pipeline

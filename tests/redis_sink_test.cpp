@@ -1,0 +1,491 @@
+// RedisSink against a real redis-server: the MULTI/EXEC of a batch writes exactly the
+// fields of the contract, batches add up, a discarded transaction leaves nothing, stored
+// offsets round-trip, and the derived views match values computed here from the inputs.
+#include "core/error.hpp"
+#include "core/redis_client.hpp"
+#include "pipeline/redis_sink.hpp"
+#include "pipeline/window.hpp"
+#include "support/redis_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+namespace ebap::pipeline {
+namespace {
+
+using Hash = std::map<std::string, double>;
+
+const std::string kPrefix = "test:";
+const std::string kGroup = "grp";
+const std::string kTopic = "ebap.events.raw";
+constexpr std::int64_t kW1 = 28'616'667LL * 60'000; // a window start
+constexpr std::int64_t kW2 = kW1 + 60'000;
+constexpr std::int64_t kDelay = 60'000;
+const char* const kRegions[] = {"eu-west", "us-east", "ap-south"};
+
+struct Input {
+    Event event;
+    std::int32_t partition = 0;
+};
+
+// 300 on-time events over two windows and three regions with different latency and
+// error profiles. Amounts are multiples of 1/4 so every sum is exact in binary.
+std::vector<Input> make_inputs() {
+    std::vector<Input> in;
+    for (int i = 0; i < 300; ++i) {
+        Event e;
+        e.event_id = fmt::format("e{}", i);
+        e.user_id = 1000 + (i * 7) % 53;
+        e.type = static_cast<EventType>((i * 3) % 7);
+        e.ts_ms = kW1 + i * 350;
+        e.region = kRegions[i % 3];
+        if (e.type == EventType::purchase) e.amount = 1.25 * (i % 5 + 1);
+        if (i % 4 != 0) {
+            const double base = (i * 37) % (i % 3 == 0 ? 300 : 900);
+            e.latency_ms = i % 3 == 2 ? base + 2000 : base;
+        }
+        e.error = e.type == EventType::error || i % 29 == 0;
+        in.push_back({e, i % 2});
+    }
+    return in;
+}
+
+// A late event for partition 0 once the inputs advanced its max ts.
+Event late_event() {
+    Event e;
+    e.event_id = "late";
+    e.user_id = 7;
+    e.type = EventType::purchase;
+    e.amount = 99;
+    e.ts_ms = kW1 - 2 * kWindowMs;
+    e.region = "eu-west";
+    return e;
+}
+
+std::string bucket_label(double latency) {
+    for (double b : kLatencyBoundsMs)
+        if (latency <= b) return fmt::format("{}", b);
+    return "inf";
+}
+
+// The expected contents of Redis, computed directly from the inputs.
+struct Expected {
+    std::map<std::int64_t, Hash> windows;
+    std::map<std::int64_t, std::set<std::int64_t>> window_users;
+    std::map<std::pair<std::int64_t, std::string>, Hash> regions;
+    std::map<std::pair<std::int64_t, std::string>, std::set<std::int64_t>> region_users;
+    std::map<std::pair<std::int64_t, std::string>, std::vector<double>> latencies;
+    std::map<std::int64_t, std::int64_t> seconds;
+    std::int64_t events = 0;
+};
+
+Expected expect(const std::vector<Input>& inputs) {
+    Expected x;
+    for (const auto& [e, p] : inputs) {
+        const std::int64_t w = e.ts_ms - e.ts_ms % kWindowMs;
+        Hash& wh = x.windows[w];
+        wh["events"] += 1;
+        wh["purchases"] += e.type == EventType::purchase;
+        wh["errors"] += e.error;
+        wh["revenue"] += e.type == EventType::purchase ? e.amount : 0;
+        wh["type:" + std::string(event_type_name(e.type))] += 1;
+        x.window_users[w].insert(e.user_id);
+        Hash& rh = x.regions[{w, e.region}];
+        rh["events"] += 1;
+        rh["errors"] += e.error;
+        rh["revenue"] += e.type == EventType::purchase ? e.amount : 0;
+        if (e.latency_ms >= 0) {
+            rh["lat:" + bucket_label(e.latency_ms)] += 1;
+            x.latencies[{w, e.region}].push_back(e.latency_ms);
+        }
+        x.region_users[{w, e.region}].insert(e.user_id);
+        x.seconds[e.ts_ms / 1000] += 1;
+        ++x.events;
+    }
+    return x;
+}
+
+class RedisSinkTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        server_ = new test::RedisServer();
+        server_->start();
+    }
+    static void TearDownTestSuite() {
+        delete server_;
+        server_ = nullptr;
+    }
+    void SetUp() override {
+        RedisOptions o;
+        o.host = "127.0.0.1";
+        o.port = server_->port();
+        client_.emplace(o);
+        ASSERT_EQ(client_->command({"FLUSHALL"}).type, RedisReply::Type::Status);
+        check_.emplace(o);
+    }
+
+    Hash hash(const std::string& key) {
+        const RedisReply r = check_->command({"HGETALL", key});
+        EXPECT_TRUE(r.is_array()) << key << ": " << r.str;
+        Hash h;
+        for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
+            h[r.elements[i].str] = std::stod(r.elements[i + 1].str);
+        return h;
+    }
+    std::map<std::string, std::string> text_hash(const std::string& key) {
+        const RedisReply r = check_->command({"HGETALL", key});
+        std::map<std::string, std::string> h;
+        for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2)
+            h[r.elements[i].str] = r.elements[i + 1].str;
+        return h;
+    }
+    // PFCOUNT of an HLL built here from ids: what the sink's HLL must count.
+    long long reference_count(const std::set<std::int64_t>& ids) {
+        std::vector<std::string> argv{"PFADD", "ref:hll"};
+        for (auto id : ids)
+            argv.push_back(std::to_string(id));
+        check_->command({"DEL", "ref:hll"});
+        check_->command(argv);
+        return check_->command({"PFCOUNT", "ref:hll"}).integer;
+    }
+    // The stored HLL holds exactly the ids' registers: same count, and the union with
+    // the reference adds nothing.
+    void expect_hll(const std::string& key, const std::set<std::int64_t>& ids) {
+        const long long ref = reference_count(ids);
+        EXPECT_EQ(check_->command({"PFCOUNT", key}).integer, ref) << key;
+        EXPECT_EQ(check_->command({"PFCOUNT", key, "ref:hll"}).integer, ref) << key;
+        EXPECT_LE(std::llabs(ref - static_cast<long long>(ids.size())), 1) << key;
+    }
+    long long ttl(const std::string& key) { return check_->command({"TTL", key}).integer; }
+
+    void expect_state(const Expected& x, std::int64_t late, std::int64_t dlq) {
+        std::set<std::string> want_keys{kPrefix + "regions", kPrefix + "counters",
+                                        kPrefix + "offsets:" + kGroup, kPrefix + "win:index"};
+        for (const auto& [w, h] : x.windows) {
+            const std::string key = kPrefix + "win:1m:" + std::to_string(w);
+            EXPECT_EQ(hash(key), h) << key;
+            expect_hll(key + ":users", x.window_users.at(w));
+            EXPECT_GT(ttl(key), kWindowTtlS - 60);
+            EXPECT_LE(ttl(key), kWindowTtlS);
+            EXPECT_GT(ttl(key + ":users"), kWindowTtlS - 60);
+            want_keys.insert({key, key + ":users"});
+        }
+        for (const auto& [wr, h] : x.regions) {
+            const std::string key =
+                kPrefix + "win:1m:" + std::to_string(wr.first) + ":region:" + wr.second;
+            const std::string users =
+                kPrefix + "win:1m:" + std::to_string(wr.first) + ":users:" + wr.second;
+            EXPECT_EQ(hash(key), h) << key;
+            expect_hll(users, x.region_users.at(wr));
+            EXPECT_GT(ttl(key), kWindowTtlS - 60);
+            EXPECT_GT(ttl(users), kWindowTtlS - 60);
+            want_keys.insert({key, users});
+        }
+        for (const auto& [s, n] : x.seconds) {
+            const std::string key = kPrefix + "sec:" + std::to_string(s);
+            EXPECT_EQ(check_->command({"GET", key}).str, std::to_string(n)) << key;
+            EXPECT_GT(ttl(key), kSecondTtlS - 60);
+            EXPECT_LE(ttl(key), kSecondTtlS);
+            want_keys.insert(key);
+        }
+        const RedisReply regions = check_->command({"SMEMBERS", kPrefix + "regions"});
+        std::set<std::string> got_regions;
+        for (const auto& r : regions.elements)
+            got_regions.insert(r.str);
+        EXPECT_EQ(got_regions, (std::set<std::string>{"eu-west", "us-east", "ap-south"}));
+        EXPECT_EQ(hash(kPrefix + "counters"), (Hash{{"events", double(x.events)},
+                                                    {"late_events", double(late)},
+                                                    {"dlq_events", double(dlq)}}));
+        const RedisReply index = check_->command({"ZRANGE", kPrefix + "win:index", "0", "-1"});
+        std::vector<std::string> got_index;
+        for (const auto& m : index.elements)
+            got_index.push_back(m.str);
+        std::vector<std::string> want_index;
+        for (const auto& [w, h] : x.windows)
+            want_index.push_back(std::to_string(w));
+        EXPECT_EQ(got_index, want_index);
+        // Nothing else, nothing outside the prefix.
+        const RedisReply keys = check_->command({"KEYS", "*"});
+        std::set<std::string> got_keys;
+        for (const auto& k : keys.elements)
+            if (k.str != "ref:hll") got_keys.insert(k.str);
+        EXPECT_EQ(got_keys, want_keys);
+    }
+
+    static test::RedisServer* server_;
+    std::optional<RedisClient> client_; // the sink's connection
+    std::optional<RedisClient> check_;  // the test's own
+};
+test::RedisServer* RedisSinkTest::server_ = nullptr;
+
+std::map<TopicPartition, StoredPosition> positions_of(const WindowAggregator& agg,
+                                                      std::int64_t next0, std::int64_t next1) {
+    return {{{kTopic, 0}, {next0, agg.max_ts(0)}}, {{kTopic, 1}, {next1, agg.max_ts(1)}}};
+}
+
+TEST_F(RedisSinkTest, OneBatchWritesExactlyTheContractFields) {
+    const auto inputs = make_inputs();
+    WindowAggregator agg(kDelay);
+    for (const auto& in : inputs)
+        ASSERT_TRUE(agg.add(in.event, in.event.region, in.partition));
+    ASSERT_FALSE(agg.add(late_event(), "eu-west", 0)); // the test's premise
+    agg.count_dlq(2);
+    RedisSink sink(*client_, kPrefix, kGroup);
+    sink.commit_batch(agg.take(), positions_of(agg, 151, 150));
+
+    expect_state(expect(inputs), 1, 2);
+    EXPECT_EQ(text_hash(kPrefix + "offsets:" + kGroup),
+              (std::map<std::string, std::string>{
+                  {kTopic + ":0", "151"},
+                  {kTopic + ":0:maxts", std::to_string(*agg.max_ts(0))},
+                  {kTopic + ":1", "150"},
+                  {kTopic + ":1:maxts", std::to_string(*agg.max_ts(1))}}));
+    EXPECT_EQ(*agg.max_ts(1), kW1 + 299 * 350);
+}
+
+TEST_F(RedisSinkTest, TwoBatchesAddUpToOne) {
+    const auto inputs = make_inputs();
+    WindowAggregator agg(kDelay);
+    RedisSink sink(*client_, kPrefix, kGroup);
+    // Cut mid-window and mid-second: the second batch adds to keys the first created.
+    for (std::size_t i = 0; i < 137; ++i)
+        ASSERT_TRUE(agg.add(inputs[i].event, inputs[i].event.region, inputs[i].partition));
+    agg.count_dlq(1);
+    sink.commit_batch(agg.take(), positions_of(agg, 69, 68));
+    for (std::size_t i = 137; i < inputs.size(); ++i)
+        ASSERT_TRUE(agg.add(inputs[i].event, inputs[i].event.region, inputs[i].partition));
+    ASSERT_FALSE(agg.add(late_event(), "eu-west", 0));
+    agg.count_dlq(1);
+    sink.commit_batch(agg.take(), positions_of(agg, 151, 150));
+
+    expect_state(expect(inputs), 1, 2);
+    EXPECT_EQ(text_hash(kPrefix + "offsets:" + kGroup)[kTopic + ":0"], "151");
+}
+
+TEST_F(RedisSinkTest, ManyUsersArePfaddedInChunks) {
+    WindowAggregator agg(kDelay);
+    std::set<std::int64_t> users;
+    for (int i = 0; i < 5000; ++i) {
+        Event e;
+        e.user_id = 1'000'000 + i * 13;
+        e.ts_ms = kW1 + i;
+        users.insert(e.user_id);
+        agg.add(e, "eu-west", 0);
+    }
+    RedisSink sink(*client_, kPrefix, kGroup);
+    sink.commit_batch(agg.take(), {});
+    const std::string key = kPrefix + "win:1m:" + std::to_string(kW1) + ":users";
+    const long long ref = reference_count(users);
+    EXPECT_EQ(check_->command({"PFCOUNT", key}).integer, ref);
+    EXPECT_EQ(check_->command({"PFCOUNT", key, "ref:hll"}).integer, ref);
+    EXPECT_NEAR(static_cast<double>(ref), 5000.0, 5000 * 0.03); // HLL's error bound
+}
+
+TEST_F(RedisSinkTest, DiscardedTransactionLeavesNothing) {
+    const auto inputs = make_inputs();
+    WindowAggregator agg(kDelay);
+    for (const auto& in : inputs)
+        agg.add(in.event, in.event.region, in.partition);
+    const BatchDelta delta = agg.take();
+    RedisSink sink(*client_, kPrefix, kGroup);
+    // With no memory left, Redis refuses every write while queuing it and discards the
+    // whole transaction at EXEC.
+    ASSERT_EQ(check_->command({"CONFIG", "SET", "maxmemory", "1"}).str, "OK");
+    std::string message;
+    try {
+        sink.commit_batch(delta, positions_of(agg, 151, 150));
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    ASSERT_EQ(check_->command({"CONFIG", "SET", "maxmemory", "0"}).str, "OK");
+    EXPECT_NE(message.find("discarded, nothing applied"), std::string::npos) << message;
+    EXPECT_NE(message.find("EXECABORT"), std::string::npos) << message;
+    EXPECT_NE(message.find("OOM"), std::string::npos) << message;
+    EXPECT_EQ(check_->command({"DBSIZE"}).integer, 0);
+
+    // The same batch commits once memory is back: exactly one copy of everything.
+    sink.commit_batch(delta, positions_of(agg, 151, 150));
+    expect_state(expect(inputs), 0, 0);
+}
+
+TEST_F(RedisSinkTest, WrongTypeKeyFailsLoudlyNamingTheKey) {
+    // Redis runs the other commands of an EXEC even when one fails (no rollback): this
+    // documents that, and that the error names the key the operator must remove.
+    ASSERT_EQ(check_->command({"SET", kPrefix + "regions", "not a set"}).str, "OK");
+    WindowAggregator agg(kDelay);
+    Event e;
+    e.user_id = 1;
+    e.ts_ms = kW1;
+    agg.add(e, "eu-west", 0);
+    RedisSink sink(*client_, kPrefix, kGroup);
+    std::string message;
+    try {
+        sink.commit_batch(agg.take(), {{{kTopic, 0}, {1, kW1}}});
+    } catch (const Error& err) {
+        message = err.what();
+    }
+    EXPECT_NE(message.find("SADD test:regions failed: WRONGTYPE"), std::string::npos) << message;
+    EXPECT_NE(message.find("were applied"), std::string::npos) << message;
+    EXPECT_EQ(check_->command({"HGET", kPrefix + "offsets:" + kGroup, kTopic + ":0"}).str, "1");
+}
+
+TEST_F(RedisSinkTest, LoadOffsetsRoundTrip) {
+    RedisSink sink(*client_, kPrefix, kGroup);
+    EXPECT_TRUE(sink.load_offsets().empty());
+    const std::map<TopicPartition, StoredPosition> positions{{{kTopic, 0}, {42, 1'700'000'000'123}},
+                                                             {{kTopic, 5}, {7, std::nullopt}},
+                                                             {{"ebap.cdc.users", 2}, {9, 5}}};
+    sink.commit_batch(BatchDelta{}, positions);
+    EXPECT_EQ(sink.load_offsets(), positions);
+    const auto raw = sink.load_offsets({kTopic});
+    EXPECT_EQ(raw, (std::map<TopicPartition, StoredPosition>{{{kTopic, 0}, {42, 1'700'000'000'123}},
+                                                             {{kTopic, 5}, {7, std::nullopt}}}));
+    // Another group's positions are its own.
+    EXPECT_TRUE(RedisSink(*client_, kPrefix, "other").load_offsets().empty());
+    // Foreign fields are ignored; a corrupt value stops the worker with the key named.
+    check_->command({"HSET", kPrefix + "offsets:" + kGroup, "note", "hello"});
+    EXPECT_EQ(sink.load_offsets(), positions);
+    check_->command({"HSET", kPrefix + "offsets:" + kGroup, kTopic + ":3", "12x"});
+    try {
+        sink.load_offsets({kTopic});
+        ADD_FAILURE() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("test:offsets:grp field ebap.events.raw:3"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(sink.load_offsets({"ebap.cdc.users"}).size(), 1u); // other topics still load
+}
+
+double p95_of(std::vector<double> samples) {
+    if (samples.empty()) return 0;
+    std::sort(samples.begin(), samples.end());
+    const auto rank = static_cast<std::size_t>(std::ceil(0.95 * samples.size()));
+    const double v = samples[rank - 1];
+    for (double b : kLatencyBoundsMs)
+        if (v <= b) return b;
+    return kLatencyBoundsMs.back();
+}
+
+std::string health_of(double p95, double err, const HealthThresholds& t) {
+    if (p95 >= t.p95_crit_ms || err >= t.error_crit) return "crit";
+    if (p95 >= t.p95_warn_ms || err >= t.error_warn) return "warn";
+    return "ok";
+}
+
+TEST_F(RedisSinkTest, RefreshViewsMatchesTheInputs) {
+    const auto inputs = make_inputs();
+    WindowAggregator agg(kDelay);
+    for (const auto& in : inputs)
+        agg.add(in.event, in.event.region, in.partition);
+    ASSERT_FALSE(agg.add(late_event(), "eu-west", 0));
+    agg.count_dlq(3);
+    RedisSink sink(*client_, kPrefix, kGroup);
+    sink.commit_batch(agg.take(), positions_of(agg, 151, 150));
+    // An event from a wild clock, an hour ahead: it must not become "the current window".
+    const std::int64_t now = kW2 + 50'000;
+    Event wild;
+    wild.user_id = 1;
+    wild.ts_ms = now + 3'600'000;
+    agg.add(wild, "eu-west", 2);
+    sink.commit_batch(agg.take(), {});
+    check_->command({"SADD", kPrefix + "regions", "idle"});
+
+    const HealthThresholds t{
+        .p95_warn_ms = 500, .p95_crit_ms = 1500, .error_warn = 0.2, .error_crit = 0.5};
+    sink.refresh_views(now, kW2 - 1000, t);
+
+    const Expected x = expect(inputs);
+    const Hash& w2 = x.windows.at(kW2);
+    // eps: the 10 seconds before the newest second with data.
+    const std::int64_t newest = x.seconds.rbegin()->first;
+    double sum = 0;
+    for (std::int64_t s = newest - 10; s < newest; ++s)
+        sum += x.seconds.count(s) ? x.seconds.at(s) : 0;
+    const Hash kpi = hash(kPrefix + "kpi:now");
+    EXPECT_EQ(kpi, (Hash{{"eps", sum / 10},
+                         {"active_users_1m", double(reference_count(x.window_users.at(kW2)))},
+                         {"purchases_1m", w2.at("purchases")},
+                         {"revenue_1m", w2.at("revenue")},
+                         {"error_rate_1m", w2.at("errors") / w2.at("events")},
+                         {"late_events", 1},
+                         {"dlq_events", 3},
+                         {"watermark_ms", double(kW2 - 1000)},
+                         {"window_start_ms", double(kW2)},
+                         {"updated_ms", double(now)}}));
+    EXPECT_GT(sum, 0);
+
+    std::set<std::string> healths;
+    for (const char* r : kRegions) {
+        const auto key = std::make_pair(kW2, std::string(r));
+        const Hash& rh = x.regions.at(key);
+        const double err = rh.at("errors") / rh.at("events");
+        const double p95 = p95_of(x.latencies.at(key));
+        const std::string h = health_of(p95, err, t);
+        healths.insert(h);
+        auto got = text_hash(kPrefix + "region:" + r);
+        EXPECT_EQ(got["health"], h) << r;
+        got.erase("health");
+        Hash num;
+        for (const auto& [f, v] : got)
+            num[f] = std::stod(v);
+        EXPECT_EQ(num, (Hash{{"events_1m", rh.at("events")},
+                             {"active_users_1m", double(reference_count(x.region_users.at(key)))},
+                             {"revenue_1m", rh.at("revenue")},
+                             {"error_rate", err},
+                             {"p95_latency_ms", p95},
+                             {"window_start_ms", double(kW2)},
+                             {"updated_ms", double(now)}}))
+            << r;
+    }
+    EXPECT_EQ(healths, (std::set<std::string>{"ok", "warn", "crit"})); // the data's premise
+    auto idle = text_hash(kPrefix + "region:idle");
+    EXPECT_EQ(idle["events_1m"], "0");
+    EXPECT_EQ(idle["health"], "ok");
+
+    // The stream: one entry per wall-clock second, whoever writes.
+    auto stream = [&] { return check_->command({"XRANGE", kPrefix + "ts:kpi", "-", "+"}); };
+    RedisReply s = stream();
+    ASSERT_EQ(s.elements.size(), 1u);
+    EXPECT_EQ(s.elements[0].elements[0].str, std::to_string(now / 1000 * 1000) + "-0");
+    const auto& fields = s.elements[0].elements[1].elements;
+    ASSERT_EQ(fields.size(), 4u);
+    EXPECT_EQ(fields[0].str, "eps");
+    EXPECT_DOUBLE_EQ(std::stod(fields[1].str), sum / 10);
+    EXPECT_EQ(fields[2].str, "active_users");
+    EXPECT_EQ(fields[3].str, fmt::format("{}", reference_count(x.window_users.at(kW2))));
+    sink.refresh_views(now + 300, kW2, t);
+    EXPECT_EQ(stream().elements.size(), 1u);
+
+    // Another worker's sink, knowing nothing in memory, computes the same views.
+    RedisClient other_client(client_->options());
+    RedisSink other(other_client, kPrefix, kGroup);
+    const std::int64_t later = now + 1000;
+    other.refresh_views(later, kW2 - 1000, t);
+    Hash again = hash(kPrefix + "kpi:now");
+    EXPECT_EQ(again["updated_ms"], double(later));
+    again["updated_ms"] = double(now);
+    EXPECT_EQ(again, kpi);
+    EXPECT_EQ(stream().elements.size(), 2u);
+}
+
+TEST_F(RedisSinkTest, RefreshWithNoDataWritesZeros) {
+    RedisSink sink(*client_, kPrefix, kGroup);
+    sink.refresh_views(5'000, std::nullopt, HealthThresholds{});
+    EXPECT_EQ(hash(kPrefix + "kpi:now"), (Hash{{"eps", 0},
+                                               {"active_users_1m", 0},
+                                               {"purchases_1m", 0},
+                                               {"revenue_1m", 0},
+                                               {"error_rate_1m", 0},
+                                               {"late_events", 0},
+                                               {"dlq_events", 0},
+                                               {"updated_ms", 5000}}));
+}
+
+} // namespace
+} // namespace ebap::pipeline
