@@ -3,8 +3,11 @@
 // message to the partition ends, touching the payload bytes so nothing is skipped.
 // Fetch settings match the worker's consumer (src/pipeline/consumer_thread.cpp) so
 // worker/raw compares processing cost, not fetch tuning.
+// --subscribe joins a fresh consumer group instead (subscribe(), the group protocol the
+// worker uses, with its initial rebalance delay) and reports join_s, the wait for the
+// first assignment: the floor of any consumer-group member.
 // Used by bench/worker_throughput.sh; prints one JSON line.
-//   raw_consume_bench BOOTSTRAP [TOPIC]   exit 0 ok, 1 Kafka error, 2 usage
+//   raw_consume_bench [--subscribe] BOOTSTRAP [TOPIC]   exit 0 ok, 1 Kafka error, 2 usage
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
@@ -25,11 +28,31 @@ void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
     }
 }
 
+std::chrono::steady_clock::time_point g_assigned{};
+
+void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                  rd_kafka_topic_partition_list_t* partitions, void*) {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < partitions->cnt; ++i)
+            partitions->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        if (g_assigned == std::chrono::steady_clock::time_point{} && partitions->cnt > 0)
+            g_assigned = std::chrono::steady_clock::now();
+        rd_kafka_assign(rk, partitions);
+    } else {
+        rd_kafka_assign(rk, nullptr);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    const bool subscribe = argc > 1 && std::string(argv[1]) == "--subscribe";
+    if (subscribe) {
+        --argc;
+        ++argv;
+    }
     if (argc < 2 || argc > 3) {
-        std::fprintf(stderr, "usage: raw_consume_bench BOOTSTRAP [TOPIC]\n");
+        std::fprintf(stderr, "usage: raw_consume_bench [--subscribe] BOOTSTRAP [TOPIC]\n");
         return 2;
     }
     const std::string bootstrap = argv[1];
@@ -47,6 +70,13 @@ int main(int argc, char** argv) {
     set(conf, "queued.min.messages", "1000000");
     set(conf, "queued.max.messages.kbytes", "131072");
     set(conf, "fetch.wait.max.ms", "100");
+    if (subscribe) {
+        // The worker's group settings (range,roundrobin; 6 s session).
+        set(conf, "partition.assignment.strategy", "range,roundrobin");
+        set(conf, "session.timeout.ms", "6000");
+        set(conf, "heartbeat.interval.ms", "1000");
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    }
     char err[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (!rk) {
@@ -68,12 +98,23 @@ int main(int argc, char** argv) {
     rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(rkt);
 
-    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
-    for (int p = 0; p < partitions; ++p)
-        rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
-            RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_assign(rk, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
+    if (subscribe) {
+        rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
+        const rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (e) {
+            std::fprintf(stderr, "raw_consume: subscribe: %s\n", rd_kafka_err2str(e));
+            return 1;
+        }
+    } else {
+        rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+        for (int p = 0; p < partitions; ++p)
+            rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_assign(rk, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+    }
 
     // An empty partition reports EOF once too, so "all partitions at EOF" is the end.
     std::vector<bool> at_eof(partitions, false);
@@ -105,12 +146,15 @@ int main(int argc, char** argv) {
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double join_s = subscribe && g_assigned != std::chrono::steady_clock::time_point{}
+                              ? std::chrono::duration<double>(g_assigned - t0).count()
+                              : 0.0;
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     std::printf("{\"ok\":%s,\"records\":%lld,\"bytes\":%lld,\"partitions\":%d,\"wall_s\":%.3f,"
-                "\"events_per_s\":%.0f,\"checksum\":%llu}\n",
+                "\"events_per_s\":%.0f,\"assign_wait_s\":%.3f,\"checksum\":%llu}\n",
                 rc == 0 ? "true" : "false", static_cast<long long>(records),
-                static_cast<long long>(bytes), partitions, secs, records / secs,
+                static_cast<long long>(bytes), partitions, secs, records / secs, join_s,
                 static_cast<unsigned long long>(checksum));
     return rc;
 }

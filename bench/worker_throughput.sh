@@ -2,9 +2,10 @@
 # End-to-end throughput of the streaming worker against the floor any consumer pays.
 # One run, one data set: the embedded broker (64 raw partitions: the mock keeps only
 # ~5 MiB per partition), a throw-away redis-server, EVENTS generated events, then
-#   raw   bench/raw_consume_bench: assign all partitions from the beginning, poll to EOF
-#   hot   ebapctl worker --drain --no-cold   (fresh group, FLUSHALL'd Redis)
-#   both  ebapctl worker --drain             (fresh group, FLUSHALL'd Redis, temp cold root)
+#   raw     bench/raw_consume_bench: assign all partitions from the beginning, poll to EOF
+#   rawgrp  the same, but subscribed in a fresh consumer group (pays the group join)
+#   hot     ebapctl worker --drain --no-cold   (fresh group, FLUSHALL'd Redis)
+#   both    ebapctl worker --drain             (fresh group, FLUSHALL'd Redis, temp cold root)
 # and prints events/s, the ratio to raw, CPU user/sys and peak RSS (/usr/bin/time -v).
 # events/s = produced events / process wall time (start-up and shutdown included for
 # all three alike). Exit 1 when a run fails or its counts disagree with what was produced.
@@ -100,7 +101,7 @@ run() {
         command -v perf >/dev/null || die "PERF=$PERF but perf is not installed"
         case $PERF in
             stat) wrap=(perf stat -o "$TMP/$name.perf-stat.txt") ;;
-            record) wrap=(perf record -q -F 499 -o "$OUT/$name.perf.data") ;;
+            record) wrap=(perf record -q -F ${PERF_FREQ:-499} -o "$OUT/$name.perf.data") ;;
             *) die "PERF must be stat or record" ;;
         esac
     fi
@@ -133,6 +134,9 @@ check_worker() { # NAME: the summary must account for every produced event
 run raw "$RAW" "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
 [ "$(jq -r .records "$TMP/raw.json")" = "$EVENTS" ] ||
     die "raw: consumed $(jq -r .records "$TMP/raw.json") of $EVENTS"
+run rawgrp "$RAW" --subscribe "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
+[ "$(jq -r .records "$TMP/rawgrp.json")" = "$EVENTS" ] ||
+    die "rawgrp: consumed $(jq -r .records "$TMP/rawgrp.json") of $EVENTS"
 
 redis-cli -p "$REDIS_PORT" flushall >/dev/null
 run hot "$EBAPCTL" --json worker --drain --no-cold --threads "$THREADS" --group "bench-hot-$$"
@@ -146,11 +150,12 @@ cold_objects=$(jq -r .cold.objects "$TMP/both.json")
 [ "$cold_objects" -gt 0 ] || die "both: the cold path wrote no objects"
 
 raw_wall=$(wall_secs "$TMP/raw.time")
+grp_wall=$(wall_secs "$TMP/rawgrp.time")
 printf '\nworker_throughput: %d events (%s MiB) on 64 partitions, gen %s ev/s, %d worker threads, %d cores, load %s\n' \
     "$EVENTS" "$(jq -r '.bytes / 1048576 | floor' "$TMP/raw.json")" "$gen_rate" "$THREADS" "$(nproc)" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-5s %9s %8s %10s %7s %7s %7s %7s %9s %8s %7s %7s %7s\n' run events wall_s events/s vs_raw ex_join user_s sys_s peak_MiB inner_s join_s brk_cpu rds_cpu
-for name in raw hot both; do
+printf '%-6s %9s %8s %10s %7s %7s %7s %7s %7s %9s %8s %7s %7s %7s\n' run events wall_s events/s vs_raw ex_join vs_grp user_s sys_s peak_MiB inner_s join_s brk_cpu rds_cpu
+for name in raw rawgrp hot both; do
     wall=$(wall_secs "$TMP/$name.time")
     user=$(time_field "$TMP/$name.time" "User time")
     sys=$(time_field "$TMP/$name.time" "System time")
@@ -158,12 +163,13 @@ for name in raw hot both; do
     inner=$(jq -r .wall_s "$TMP/$name.json")
     join=$(jq -r '.assign_wait_s // 0' "$TMP/$name.json")
     read -r bcpu rcpu <"$TMP/$name.server_cpu"
-    awk -v n="$name" -v e="$EVENTS" -v w="$wall" -v rw="$raw_wall" -v u="$user" -v s="$sys" \
+    awk -v n="$name" -v e="$EVENTS" -v w="$wall" -v rw="$raw_wall" -v gw="$grp_wall" -v u="$user" -v s="$sys" \
         -v r="$rss_kb" -v i="$inner" -v j="$join" -v b="$bcpu" -v rc="$rcpu" 'BEGIN {
-            printf "%-5s %9d %8.2f %10.0f %7.2f %7.2f %7.2f %7.2f %9.1f %8.2f %7.2f %7.2f %7.2f\n",
-                n, e, w, e / w, rw / w, rw / (w - j), u, s, r / 1024, i, j, b, rc }'
+            printf "%-6s %9d %8.2f %10.0f %7.2f %7.2f %7.2f %7.2f %7.2f %9.1f %8.2f %7.2f %7.2f %7.2f\n",
+                n, e, w, e / w, rw / w, rw / (w - j), gw / w, u, s, r / 1024, i, j, b, rc }'
 done
-echo "(events/s = events / process wall; ex_join = the ratio with join_s taken out of the wall; join_s = the worker's group-join wait, inside wall_s;
+echo "(events/s = events / process wall; vs_raw = raw wall / run wall; ex_join = the same with join_s taken out of the run's wall;
+ vs_grp = rawgrp wall / run wall: rawgrp is raw joined to a fresh group like the worker, paying the same join; join_s = wait for the first assignment;
  user_s/sys_s = the run's own CPU; brk_cpu/rds_cpu = the broker's/redis-server's CPU during the run; details in $OUT)"
 printf 'targets: hot >= 0.70 x raw, both >= 0.50 x raw; cold objects %s (%s MiB)\n' \
     "$cold_objects" "$(jq -r '.cold.bytes / 1048576 | . * 10 | floor / 10' "$TMP/both.json")"

@@ -49,7 +49,7 @@ std::string write_catalog(const TempDir& dir, const std::vector<std::pair<std::s
 }
 
 const std::map<std::string, std::string> kIsolated = {{"EBAPCTL_CONFIG", "<unset>"},
-                                                       {"HOME", "/nonexistent"}};
+                                                      {"HOME", "/nonexistent"}};
 
 } // namespace
 
@@ -95,7 +95,8 @@ TEST(Cli, DoctorShowsOriginsAndMasksSecrets) {
     EXPECT_NE(r.err.find("did you mean 'trino.password'"), std::string::npos) << r.err;
     json doc = json::parse(r.out);
     std::map<std::string, json> by_key;
-    for (const auto& v : doc["values"]) by_key[v["key"]] = v;
+    for (const auto& v : doc["values"])
+        by_key[v["key"]] = v;
     EXPECT_EQ(by_key["redis.password"]["value"], "****");
     EXPECT_EQ(by_key["redis.password"]["origin"], "env REDIS_PASSWORD");
     EXPECT_EQ(by_key["redis.port"]["value"], "7000");
@@ -122,8 +123,10 @@ TEST(Cli, DoctorChecksConnectivity) {
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
     json doc = json::parse(r.out);
     for (const auto& c : doc["connectivity"]) {
-        if (c["name"] == "redis") EXPECT_EQ(c["state"], "UP") << c.dump();
-        else EXPECT_EQ(c["state"], "DOWN") << c.dump();
+        if (c["name"] == "redis")
+            EXPECT_EQ(c["state"], "UP") << c.dump();
+        else
+            EXPECT_EQ(c["state"], "DOWN") << c.dump();
     }
 }
 

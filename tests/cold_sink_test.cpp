@@ -283,3 +283,62 @@ TEST_F(ColdSinkTest, BadInputsAreRefused) {
 
 } // namespace
 } // namespace ebap::pipeline
+
+namespace ebap::pipeline {
+namespace {
+
+// Decodes every frame of a multi-frame object (the framing ColdBatch uses with a compressor).
+std::string decompress_frames(const std::string& blob, int* frames) {
+    std::string out;
+    *frames = 0;
+    std::size_t at = 0;
+    while (at < blob.size()) {
+        const std::size_t len = ZSTD_findFrameCompressedSize(blob.data() + at, blob.size() - at);
+        EXPECT_FALSE(ZSTD_isError(len)) << ZSTD_getErrorName(len);
+        if (ZSTD_isError(len)) return out;
+        out += decompress(blob.substr(at, len));
+        at += len;
+        ++*frames;
+    }
+    return out;
+}
+
+TEST_F(ColdSinkTest, CompressedBatchHoldsFramesNotRawLinesAndWritesTheSameContent) {
+    ColdCompressor zstd(3);
+    ColdBatch batch(&zstd, 4096); // a frame every 4 KiB of lines
+    std::string raw;
+    for (int i = 0; i < 2000; ++i) {
+        const std::string line =
+            fmt::format(R"({{"event_id":"e{}","ts":{},"region":"eu-west","n":{}}})", i, kDay1, i);
+        batch.add(kDay1, "eu-west", line);
+        raw += line + "\n";
+    }
+    ASSERT_EQ(batch.groups().size(), 1u);
+    const ColdGroupData& g = batch.groups().begin()->second;
+    EXPECT_FALSE(g.frames.empty());
+    EXPECT_LT(g.lines.size(), 4096u); // the rest went into frames
+    EXPECT_EQ(batch.held_bytes(), g.frames.size() + g.lines.size());
+    EXPECT_LT(batch.held_bytes(), raw.size() / 4); // compressed as it came in
+
+    ColdSink sink(options());
+    sink.prepare();
+    sink.write_batch(kTopic, 0, 0, 1999, batch);
+    const auto keys = sink.storage().list("events/");
+    ASSERT_EQ(keys.size(), 1u);
+    int frames = 0;
+    EXPECT_EQ(decompress_frames(sink.storage().get(keys[0]), &frames), raw);
+    EXPECT_GT(frames, 1);
+
+    // A moved-from batch is empty and a moved-to one appends to the right group.
+    ColdBatch moved = std::move(batch);
+    EXPECT_TRUE(batch.empty());
+    EXPECT_EQ(batch.held_bytes(), 0u);
+    moved.add(kDay1, "eu-west", "{}");
+    EXPECT_EQ(moved.groups().size(), 1u);
+    EXPECT_TRUE(moved.groups().begin()->second.lines.ends_with("{}\n"));
+    moved.clear();
+    EXPECT_EQ(moved.held_bytes(), 0u);
+}
+
+} // namespace
+} // namespace ebap::pipeline

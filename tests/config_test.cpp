@@ -25,7 +25,8 @@ class ConfigTest : public ::testing::Test {
     void TearDown() override {
         for (const auto& k : config_keys())
             if (k.env) unsetenv(k.env);
-        for (const auto& [k, v] : saved_) setenv(k.c_str(), v.c_str(), 1);
+        for (const auto& [k, v] : saved_)
+            setenv(k.c_str(), v.c_str(), 1);
     }
     std::map<std::string, std::string> saved_;
 };

@@ -296,7 +296,8 @@ TEST_F(DecoderTest, TsAcceptsRfc3339AndEpochMs) {
 
 TEST(JsonText, EveryAsciiByteAndUtf8RoundTrips) {
     std::string all;
-    for (int c = 0; c < 0x80; ++c) all.push_back(static_cast<char>(c));
+    for (int c = 0; c < 0x80; ++c)
+        all.push_back(static_cast<char>(c));
     all += "\u00e9\u4e2d\U0001F600";
     std::string out;
     append_json_string(out, all);

@@ -49,7 +49,8 @@ TEST(ManPage, DocumentsEverySubcommandHelpNames) {
 }
 
 TEST(ManPage, LintIsClean) {
-    auto r = run_argv({"mandoc", "-Tlint", "-Wwarning", std::string(EBAP_SOURCE_DIR) + "/man/ebapctl.1"});
+    auto r = run_argv(
+        {"mandoc", "-Tlint", "-Wwarning", std::string(EBAP_SOURCE_DIR) + "/man/ebapctl.1"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.out + r.err, "");
 }

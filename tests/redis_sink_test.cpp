@@ -362,6 +362,24 @@ TEST_F(RedisSinkTest, LoadOffsetsRoundTrip) {
     EXPECT_EQ(sink.load_offsets({"ebap.cdc.users"}).size(), 1u); // other topics still load
 }
 
+TEST_F(RedisSinkTest, ColdOffsetsCommitWithTheBatchAndLoadBesideTheHotOnes) {
+    RedisSink sink(*client_, kPrefix, kGroup);
+    sink.commit_batch(BatchDelta{}, {{{kTopic, 0}, {100, 5}}, {{kTopic, 1}, {50, 6}}},
+                      {{{kTopic, 0}, 40}});
+    auto loaded = sink.load_offsets({kTopic});
+    EXPECT_EQ((loaded[{kTopic, 0}]), (StoredPosition{100, 5, 40}));
+    EXPECT_EQ((loaded[{kTopic, 1}]), (StoredPosition{50, 6, std::nullopt}));
+    EXPECT_EQ(check_->command({"HGET", kPrefix + "offsets:" + kGroup, kTopic + ":0:cold"}).str,
+              "40");
+    // A later transaction may carry only cold offsets: the hot ones stay.
+    sink.commit_batch(BatchDelta{}, {}, {{{kTopic, 0}, 100}, {{kTopic, 1}, 50}});
+    loaded = sink.load_offsets({kTopic});
+    EXPECT_EQ((loaded[{kTopic, 0}]), (StoredPosition{100, 5, 100}));
+    EXPECT_EQ((loaded[{kTopic, 1}]), (StoredPosition{50, 6, 50}));
+    check_->command({"HSET", kPrefix + "offsets:" + kGroup, kTopic + ":1:cold", "x"});
+    EXPECT_THROW(sink.load_offsets({kTopic}), Error);
+}
+
 double p95_of(std::vector<double> samples) {
     if (samples.empty()) return 0;
     std::sort(samples.begin(), samples.end());

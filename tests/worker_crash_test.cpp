@@ -200,9 +200,13 @@ TEST_F(WorkerCrash, KilledAtRandomPointsThenDrainedCountsEverythingOnce) {
     const auto t0 = Clock::now();
     for (int round = 0; round < 4; ++round) {
         const std::int64_t before = redis_progress(redis);
-        const pid_t pid = start_worker(
-            {"worker", "--threads", "2", "--max-batch", "500", "-X", kSession, "-X", kHeartbeat},
-            "worker.log");
+        // Cold objects every second (the default is a minute) so kills land between cold
+        // writes and the transactions that record them; a tiny cap in some rounds moves
+        // the batch boundaries, so replays cut batches where the killed run did not.
+        const pid_t pid = start_worker({"worker", "--threads", "2", "--max-batch", "500",
+                                        "--cold-flush-s", "1", "--cold-batch-mib",
+                                        round % 2 ? "1" : "64", "-X", kSession, "-X", kHeartbeat},
+                                       "worker.log");
         const bool progressed = wait_for_progress(redis, before, 30000);
         if (progressed) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
         const bool alive = child_running(pid);

@@ -563,8 +563,9 @@ TEST_F(WorkerE2E, FailingSinksPauseAndRetryWithoutLoss) {
     ASSERT_EQ(redis.command({"CONFIG", "SET", "maxmemory", "1"}).str, "OK");
 
     const std::string log = dir_.file("failing.log");
-    const pid_t pid = spawn_ebapctl({"worker", "--drain", "--threads", "2"}, env(), log);
-    const bool cold_failed = wait_for_text(log, "flush failed", 30000);
+    const pid_t pid =
+        spawn_ebapctl({"worker", "--drain", "--threads", "2", "--cold-flush-s", "1"}, env(), log);
+    const bool cold_failed = wait_for_text(log, "cold-path write failed", 30000);
     std::filesystem::remove(dir_.file("cold/events"));
     const bool redis_failed = wait_for_text(log, "OOM", 30000);
     redis.command({"CONFIG", "SET", "maxmemory", "0"});

@@ -34,16 +34,14 @@ const std::vector<ConfigKey>& config_keys() {
         {"minio.endpoint", "MINIO_ENDPOINT", "http://localhost:9000", false, false,
          "S3-compatible endpoint"},
         {"minio.root_user", "MINIO_ROOT_USER", "minioadmin", false, false, "S3 access key"},
-        {"minio.root_password", "MINIO_ROOT_PASSWORD", "minioadmin", true, false,
-         "S3 secret key"},
+        {"minio.root_password", "MINIO_ROOT_PASSWORD", "minioadmin", true, false, "S3 secret key"},
         {"minio.region", nullptr, "us-east-1", false, false, "S3 signing region"},
         {"postgres.host", "PGHOST", "localhost", false, false, "PostgreSQL host"},
         {"postgres.port", "PGPORT", "5432", false, false, "PostgreSQL port"},
         {"postgres.user", "PGUSER", "postgres", false, false, "PostgreSQL user"},
         {"postgres.password", "PGPASSWORD", "", true, false, "PostgreSQL password"},
         {"postgres.dbname", "PGDATABASE", "ebap", false, false, "PostgreSQL database"},
-        {"paths.state_dir", "EBAP_STATE_DIR", "", false, false,
-         "runtime state, logs, job records"},
+        {"paths.state_dir", "EBAP_STATE_DIR", "", false, false, "runtime state, logs, job records"},
         {"paths.cold_root", "EBAP_COLD_ROOT", "", false, false,
          "cold-path root: directory or s3://bucket/prefix"},
         {"probe.timeout_ms", nullptr, "2000", false, false, "per-probe deadline"},
@@ -54,8 +52,11 @@ const std::vector<ConfigKey>& config_keys() {
         {"worker.group", nullptr, "ebapctl-workers", false, false, "worker consumer group"},
         {"worker.threads", nullptr, "2", false, false, "worker consumer threads"},
         {"worker.flush_ms", nullptr, "1000", false, false, "hot-path flush interval"},
-        {"worker.watermark_delay_s", nullptr, "600", false, false,
-         "event-time watermark delay"},
+        {"worker.cold_flush_s", nullptr, "60", false, false, "cold-path object interval"},
+        {"worker.cold_batch_mib", nullptr, "32", false, false,
+         "cold-path bytes a thread holds before it writes"},
+        {"worker.cold_zstd_level", nullptr, "1", false, false, "cold-path zstd level (1-19)"},
+        {"worker.watermark_delay_s", nullptr, "600", false, false, "event-time watermark delay"},
         {"worker.p95_warn_ms", nullptr, "500", false, false, "region health warn at p95"},
         {"worker.p95_crit_ms", nullptr, "1500", false, false, "region health crit at p95"},
         {"worker.error_warn", nullptr, "0.02", false, false, "region health warn error rate"},
@@ -72,12 +73,13 @@ static const ConfigKey* find_key(const std::string& key) {
 
 static std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         cur[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
-                               prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            cur[j] = std::min(
+                {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
         std::swap(prev, cur);
     }
     return prev[b.size()];
@@ -199,8 +201,7 @@ Config Config::from_toml(const std::string& text, const std::string& path) {
             std::string origin = path + ":" + std::to_string(value.source().begin.line);
             if (known->is_list) {
                 auto* arr = value.as_array();
-                if (!arr)
-                    throw UsageError(at + ": key '" + key + "' must be an array of strings");
+                if (!arr) throw UsageError(at + ": key '" + key + "' must be an array of strings");
                 std::string joined;
                 for (auto&& item : *arr) {
                     if (!item.is_string())
@@ -219,8 +220,8 @@ Config Config::from_toml(const std::string& text, const std::string& path) {
                                std::string::npos &&
                            *known->fallback;
             if (numeric && !(value.is_integer() || value.is_floating_point()))
-                throw UsageError(at + ": key '" + key + "' must be a number, got '" +
-                                 text_value + "'");
+                throw UsageError(at + ": key '" + key + "' must be a number, got '" + text_value +
+                                 "'");
             c.set(key, text_value, origin);
         }
     }
@@ -242,8 +243,10 @@ Config Config::load(const std::string& explicit_path) {
         candidates.push_back("./ebapctl.toml");
         const char* xdg = std::getenv("XDG_CONFIG_HOME");
         const char* home = std::getenv("HOME");
-        if (xdg && *xdg) candidates.push_back(std::string(xdg) + "/ebapctl/config.toml");
-        else if (home) candidates.push_back(std::string(home) + "/.config/ebapctl/config.toml");
+        if (xdg && *xdg)
+            candidates.push_back(std::string(xdg) + "/ebapctl/config.toml");
+        else if (home)
+            candidates.push_back(std::string(home) + "/.config/ebapctl/config.toml");
         candidates.push_back("/etc/ebapctl/config.toml");
     }
     for (const auto& path : candidates) {
@@ -265,7 +268,9 @@ const ConfigValue& Config::value(const std::string& key) const {
     return it->second;
 }
 
-const std::string& Config::str(const std::string& key) const { return value(key).text; }
+const std::string& Config::str(const std::string& key) const {
+    return value(key).text;
+}
 
 long Config::num(const std::string& key) const {
     const auto& v = value(key);
@@ -296,7 +301,8 @@ std::string Config::pg_conninfo() const {
         }
         return out + "'";
     };
-    std::string ci = "host=" + quote(str("postgres.host")) + " port=" + quote(str("postgres.port")) +
+    std::string ci = "host=" + quote(str("postgres.host")) +
+                     " port=" + quote(str("postgres.port")) +
                      " user=" + quote(str("postgres.user")) +
                      " dbname=" + quote(str("postgres.dbname")) + " connect_timeout=3";
     if (!str("postgres.password").empty()) ci += " password=" + quote(str("postgres.password"));

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <set>
+#include <utility>
 
 namespace ebap::pipeline {
 namespace {
@@ -55,26 +56,64 @@ std::string utc_day(std::int64_t ts_ms) {
                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
 
-// ---- ColdBatch ----
+// ---- ColdCompressor ----
 
-std::string& ColdBatch::lines_for(std::int64_t ts_ms, std::string_view region) {
-    const std::int64_t day = floor_div(ts_ms, 86'400'000);
-    if (last_ && day == last_day_ && region == last_region_) return *last_;
-    last_ = &groups_[ColdGroup{utc_day(ts_ms), hive_escape(region)}]; // std::map: stable
-    last_day_ = day;
-    last_region_.assign(region);
-    return *last_;
+ColdCompressor::ColdCompressor(int level) : cctx_(ZSTD_createCCtx()), level_(level) {
+    if (level < 1 || level > ZSTD_maxCLevel())
+        throw UsageError(fmt::format("zstd level must be 1-{}, got {}", ZSTD_maxCLevel(), level));
+    if (!cctx_) throw Error("cold path: cannot allocate a zstd context");
 }
 
-void ColdBatch::add(std::int64_t ts_ms, std::string_view region, std::string_view line) {
-    std::string& buf = lines_for(ts_ms, region);
-    buf.append(line);
-    buf.push_back('\n');
+ColdCompressor::~ColdCompressor() {
+    ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_));
+}
+
+void ColdCompressor::append_frame(std::string_view data, std::string& out) {
+    const std::size_t at = out.size();
+    out.resize(at + ZSTD_compressBound(data.size()));
+    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out.data() + at,
+                                            out.size() - at, data.data(), data.size(), level_);
+    if (ZSTD_isError(n)) {
+        out.resize(at);
+        throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
+    }
+    out.resize(at + n);
+}
+
+// ---- ColdBatch ----
+
+ColdBatch& ColdBatch::operator=(ColdBatch&& o) noexcept {
+    groups_ = std::move(o.groups_);
+    compressor_ = o.compressor_;
+    frame_bytes_ = o.frame_bytes_;
+    held_ = std::exchange(o.held_, 0);
+    seen_ = std::move(o.seen_); // pointers into the map nodes, which moved along
+    o.seen_.clear();
+    o.groups_.clear();
+    return *this;
+}
+
+ColdGroupData& ColdBatch::group_for(std::int64_t ts_ms, std::string_view region) {
+    const std::int64_t day = floor_div(ts_ms, 86'400'000);
+    for (const Seen& s : seen_)
+        if (s.day == day && s.region == region) return *s.data;
+    // std::map nodes are stable: the pointer stays valid until clear().
+    ColdGroupData* data = &groups_[ColdGroup{utc_day(ts_ms), hive_escape(region)}];
+    seen_.push_back({day, std::string(region), data});
+    return *data;
+}
+
+void ColdBatch::seal_frame(ColdGroupData& g) {
+    const std::size_t before = g.frames.size();
+    compressor_->append_frame(g.lines, g.frames);
+    held_ = held_ - g.lines.size() + (g.frames.size() - before);
+    g.lines.clear();
 }
 
 void ColdBatch::clear() {
     groups_.clear();
-    last_ = nullptr;
+    seen_.clear();
+    held_ = 0;
 }
 
 // ---- ColdSink ----
@@ -85,6 +124,7 @@ ColdSinkOptions ColdSinkOptions::from_config(const Config& config) {
     o.state_dir = config.state_dir();
     o.group = config.str("worker.group");
     o.s3 = S3Options::from_config(config);
+    o.zstd_level = static_cast<int>(config.num("worker.cold_zstd_level"));
     return o;
 }
 
@@ -94,24 +134,15 @@ struct ColdSink::PartitionState {
     std::int64_t committed_next = INT64_MIN; // entries with last < this are dead
 };
 
-struct ColdSink::Zstd {
-    ZSTD_CCtx* cctx = ZSTD_createCCtx();
-    ~Zstd() { ZSTD_freeCCtx(cctx); }
-};
-
 ColdSink::ColdSink(ColdSinkOptions options)
     : ColdSink(options, make_cold_storage(options.root, options.s3)) {}
 
 ColdSink::ColdSink(ColdSinkOptions options, std::unique_ptr<ColdStorage> storage)
-    : options_(std::move(options)), storage_(std::move(storage)), zstd_(new Zstd) {
+    : options_(std::move(options)), storage_(std::move(storage)), zstd_(options_.zstd_level) {
     if (options_.state_dir.empty())
         throw UsageError("paths.state_dir is empty: the cold path keeps its intent logs there "
                          "(EBAP_STATE_DIR)");
     if (options_.group.empty()) throw UsageError("worker.group must not be empty");
-    if (options_.zstd_level < 1 || options_.zstd_level > ZSTD_maxCLevel())
-        throw UsageError(
-            fmt::format("zstd level must be 1-{}, got {}", ZSTD_maxCLevel(), options_.zstd_level));
-    if (!zstd_->cctx) throw Error("cold path: cannot allocate a zstd context");
 }
 
 ColdSink::~ColdSink() = default;
@@ -137,15 +168,6 @@ ColdSink::PartitionState& ColdSink::state(const std::string& topic, std::int32_t
     return *slot;
 }
 
-std::string ColdSink::compress(std::string_view data) {
-    std::string out(ZSTD_compressBound(data.size()), '\0');
-    const std::size_t n = ZSTD_compressCCtx(zstd_->cctx, out.data(), out.size(), data.data(),
-                                            data.size(), options_.zstd_level);
-    if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
-    out.resize(n);
-    return out;
-}
-
 void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
                            std::int64_t first_offset, std::int64_t last_offset,
                            const ColdBatch& batch) {
@@ -160,10 +182,12 @@ void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
         // Compress first: no side effect until we know the whole batch is ready.
         std::vector<std::pair<std::string, std::string>> objects;
         std::set<std::string> new_keys;
-        for (const auto& [group, lines] : batch.groups()) {
-            if (lines.empty()) continue;
+        for (const auto& [group, data] : batch.groups()) {
+            if (data.frames.empty() && data.lines.empty()) continue;
+            std::string blob = data.frames;
+            if (!data.lines.empty()) zstd_.append_frame(data.lines, blob);
             objects.emplace_back(object_key(group, topic, partition, first_offset, last_offset),
-                                 compress(lines));
+                                 std::move(blob));
             new_keys.insert(objects.back().first);
         }
 

@@ -30,17 +30,17 @@ void ConsumerThread::seal() {
         if (r.first < 0) continue;
         const auto part = static_cast<std::int32_t>(p);
         // Decision 1: the partition's max ts as of the batch's last record, beside its offset.
-        s.positions[{sh_.events_topic, part}] = {r.next, agg_.max_ts(part)};
-        s.event_ranges[part] = r;
+        s.positions[{sh_.events_topic, part}] = {r.next, agg_.max_ts(part), std::nullopt};
         r = Range{};
     }
     for (std::size_t p = 0; p < telemetry_ranges_.size(); ++p) {
         Range& r = telemetry_ranges_[p];
         if (r.first < 0) continue;
-        s.positions[{sh_.telemetry_topic, static_cast<std::int32_t>(p)}] = {r.next, std::nullopt};
+        s.positions[{sh_.telemetry_topic, static_cast<std::int32_t>(p)}] = {r.next, std::nullopt,
+                                                                            std::nullopt};
         r = Range{};
     }
-    s.cold.swap(cold_batches_); // the buffers move without copying; the open side starts empty
+    s.cold_positions.swap(cold_written_);
     s.telemetry = std::move(telemetry_);
     telemetry_.clear();
     s.records = open_records_;
@@ -55,6 +55,10 @@ bool ConsumerThread::positions_applied() {
         const auto it = stored.find(tp);
         if (it == stored.end() || it->second.next_offset != pos.next_offset) return false;
     }
+    for (const auto& [tp, next] : sealed_->cold_positions) {
+        const auto it = stored.find(tp);
+        if (it == stored.end() || it->second.cold_next != next) return false;
+    }
     return true;
 }
 
@@ -66,20 +70,7 @@ bool ConsumerThread::commit_sealed(bool final) {
         if (!dlq_.flush(final ? 30000 : 10000))
             throw Error(dlq_.last_error().empty() ? "DLQ deliveries not confirmed in time"
                                                   : dlq_.last_error());
-        // 2. Cold path before Redis: committed offsets never cover events it lacks. Every
-        // partition of the batch gets its call, empty or not (it clears crash leftovers).
-        if (cold_ && !s.cold_done) {
-            const auto tc = Clock::now();
-            static const ColdBatch kEmpty;
-            for (const auto& [p, r] : s.event_ranges) {
-                const auto i = static_cast<std::size_t>(p);
-                cold_->write_batch(sh_.events_topic, p, r.first, r.next - 1,
-                                   i < s.cold.size() ? s.cold[i] : kEmpty);
-            }
-            s.cold_done = true;
-            ThreadMetrics::set(m_.cold_last_us, micros_since(tc));
-        }
-        // 3. Latest telemetry values: plain HSETs, idempotent, so writing them before the
+        // 2. Latest telemetry values: plain HSETs, idempotent, so writing them before the
         // transaction that commits their offsets keeps a replay exact.
         if (!s.telemetry_done && !s.telemetry.empty()) {
             for (const auto& cmd : s.telemetry.redis_commands(sh_.prefix))
@@ -89,12 +80,12 @@ bool ConsumerThread::commit_sealed(bool final) {
                     throw Error("redis " + redis_.endpoint() + ": telemetry: " + r.str);
             s.telemetry_done = true;
         }
-        // 4. The transaction. When an earlier attempt failed after sending EXEC it may have
+        // 3. The transaction. When an earlier attempt failed after sending EXEC it may have
         // been applied: the offsets it carries tell, since they are in the same EXEC.
         const auto tr = Clock::now();
         if (!(s.redis_uncertain && positions_applied())) {
             s.redis_uncertain = true;
-            sink_.commit_batch(s.delta, s.positions);
+            sink_.commit_batch(s.delta, s.positions, s.cold_positions);
         }
         ThreadMetrics::set(m_.redis_last_us, micros_since(tr));
     } catch (const std::exception& e) {
@@ -117,23 +108,23 @@ bool ConsumerThread::commit_sealed(bool final) {
 
 void ConsumerThread::after_commit(const Sealed& s, bool final) {
     ++redis_flushes_;
-    if (cold_) {
-        for (const auto& [p, r] : s.event_ranges)
-            cold_->committed(sh_.events_topic, p, r.next);
-        const ColdSinkStats cs = cold_->stats();
-        ThreadMetrics::set(m_.cold_objects, static_cast<std::int64_t>(cs.objects_written));
-        ThreadMetrics::set(m_.cold_bytes, static_cast<std::int64_t>(cs.bytes_written));
+    for (const auto& [tp, next] : s.cold_positions) {
+        cold_committed_[tp.partition] = next;
+        if (cold_) cold_->committed(tp.topic, tp.partition, next);
     }
-    // 5. Kafka: the same offsets, for lag views (synchronous on the last flush, so the
+    // 4. Kafka: the same offsets, for lag views (synchronous on the last flush, so the
     // group's lag is exact once the process exits).
     std::map<TopicPartition, std::int64_t> offsets;
     for (const auto& [tp, pos] : s.positions)
         offsets[tp] = committed_[tp] = pos.next_offset;
     commit_to_kafka(offsets, final);
-    if (sh_.drain)
+    if (sh_.drain) {
         for (const auto& [tp, pos] : s.positions)
-            sh_.drain->report(tp, pos.next_offset);
-    // 6. Derived views, recomputed from Redis: whoever writes them writes the same.
+            report_drain(tp);
+        for (const auto& [tp, next] : s.cold_positions)
+            report_drain(tp);
+    }
+    // 5. Derived views, recomputed from Redis: whoever writes them writes the same.
     const std::int64_t now = now_ms();
     if (sh_.claim_view_refresh(now)) {
         try {
@@ -145,6 +136,80 @@ void ConsumerThread::after_commit(const Sealed& s, bool final) {
         }
     }
     publish_gauges();
+}
+
+void ConsumerThread::report_drain(const TopicPartition& tp) {
+    // Done when both paths committed up to the target.
+    const auto hot = committed_.find(tp);
+    std::int64_t next = hot != committed_.end() ? hot->second : -1;
+    if (cold_ && tp.topic == sh_.events_topic) {
+        const auto c = cold_committed_.find(tp.partition);
+        next = std::min(next, c != cold_committed_.end() ? c->second : -1);
+    }
+    if (next >= 0) sh_.drain->report(tp, next);
+}
+
+bool ConsumerThread::flush_cold() {
+    if (!cold_ || cold_records_ == 0) return true;
+    const auto tc = Clock::now();
+    struct Account {
+        ConsumerThread& self;
+        Clock::time_point t0;
+        ~Account() {
+            const std::int64_t us = micros_since(t0);
+            self.sink_us_ += us;
+            ThreadMetrics::add(self.m_.cold_us, us);
+        }
+    } account{*this, tc};
+    try {
+        // Every partition of the batch gets its call, with lines or without (a call is what
+        // clears a crashed run's leftovers at and after its first offset).
+        static const ColdBatch kEmpty;
+        for (std::size_t p = 0; p < cold_ranges_.size(); ++p) {
+            const Range& r = cold_ranges_[p];
+            if (r.first < 0) continue;
+            cold_->write_batch(sh_.events_topic, static_cast<std::int32_t>(p), r.first, r.next - 1,
+                               p < cold_batches_.size() ? cold_batches_[p] : kEmpty);
+        }
+    } catch (const std::exception& e) {
+        ThreadMetrics::add(m_.sink_errors, 1);
+        const std::string what = e.what();
+        static std::atomic<std::int64_t> last_log{0};
+        if (log_due(last_log, 10'000) || what != last_sink_error_)
+            std::fprintf(stderr,
+                         "ebapctl worker[%d]: cold-path write failed, %lld records kept, "
+                         "partitions paused, retrying: %s\n",
+                         index_, static_cast<long long>(cold_records_), what.c_str());
+        last_sink_error_ = what;
+        cold_failing_ = true;
+        cold_backoff_ms_ =
+            cold_backoff_ms_ ? std::min(cold_backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
+        cold_retry_ = Clock::now() + std::chrono::milliseconds(cold_backoff_ms_);
+        if (!paused_) set_paused(true);
+        return false;
+    }
+    for (std::size_t p = 0; p < cold_ranges_.size(); ++p)
+        if (cold_ranges_[p].first >= 0)
+            cold_written_[{sh_.events_topic, static_cast<std::int32_t>(p)}] = cold_ranges_[p].next;
+    drop_cold();
+    ThreadMetrics::set(m_.cold_last_us, micros_since(tc));
+    const ColdSinkStats cs = cold_->stats();
+    ThreadMetrics::set(m_.cold_objects, static_cast<std::int64_t>(cs.objects_written));
+    ThreadMetrics::set(m_.cold_bytes, static_cast<std::int64_t>(cs.bytes_written));
+    if (paused_ && !sealed_) set_paused(false);
+    return true;
+}
+
+void ConsumerThread::drop_cold() {
+    for (auto& r : cold_ranges_)
+        r = Range{};
+    for (auto& b : cold_batches_)
+        b.clear();
+    cold_records_ = 0;
+    cold_held_ = 0;
+    cold_started_ = Clock::now();
+    cold_failing_ = false;
+    cold_backoff_ms_ = 0;
 }
 
 void ConsumerThread::commit_to_kafka(const std::map<TopicPartition, std::int64_t>& offsets,
@@ -163,12 +228,22 @@ void ConsumerThread::commit_to_kafka(const std::map<TopicPartition, std::int64_t
 
 bool ConsumerThread::flush(bool final) {
     if (!sealed_) {
-        if (open_records_ == 0) return true;
+        if (open_records_ == 0 && cold_written_.empty()) return true;
         seal();
     }
+    const auto t0 = Clock::now();
+    struct Account {
+        ConsumerThread& self;
+        Clock::time_point t0;
+        ~Account() {
+            const std::int64_t us = micros_since(t0);
+            self.sink_us_ += us;
+            ThreadMetrics::add(self.m_.flush_us, us);
+        }
+    } account{*this, t0};
     if (commit_sealed(final)) {
         backoff_ms_ = 0;
-        if (paused_) set_paused(false);
+        if (paused_ && !cold_failing_) set_paused(false);
         return true;
     }
     backoff_ms_ = backoff_ms_ ? std::min(backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
@@ -178,9 +253,15 @@ bool ConsumerThread::flush(bool final) {
 }
 
 bool ConsumerThread::flush_until(Clock::time_point deadline, bool final) {
+    // The cold batch first: the offsets it writes then commit in the same transaction.
     for (;;) {
+        if (!flush_cold()) {
+            if (Clock::now() >= deadline) return false;
+            std::this_thread::sleep_until(std::min(cold_retry_, deadline));
+            continue;
+        }
         if (flush(final)) {
-            if (!sealed_ && open_records_ == 0) return true;
+            if (!sealed_ && open_records_ == 0 && cold_written_.empty()) return true;
             continue; // the open batch that grew while the sealed one was retried
         }
         const auto now = Clock::now();
@@ -196,7 +277,6 @@ void ConsumerThread::drop_batches() {
         r = Range{};
     for (auto& r : telemetry_ranges_)
         r = Range{};
-    cold_batches_.clear();
     telemetry_.clear();
     open_records_ = 0;
     dlq_.discard();
@@ -225,6 +305,7 @@ void ConsumerThread::publish_gauges() {
         static_cast<std::int64_t>(agg_.pending().windows.size()) +
             (sealed_ ? static_cast<std::int64_t>(sealed_->delta.windows.size()) : 0));
     ThreadMetrics::set(m_.queue_depth, open_records_ + (sealed_ ? sealed_->records : 0));
+    ThreadMetrics::set(m_.cold_pending, cold_records_);
     // Lag from cached high watermarks (no broker round trip) and the consumer positions.
     rd_kafka_topic_partition_list_t* assigned = nullptr;
     if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)

@@ -15,6 +15,10 @@ constexpr int kConsumeBatch = 1024; // records per rd_kafka_consume_batch_queue 
 constexpr int kFinalFlushS = 30;    // stop: how long the last batch may keep failing
 constexpr int kRevokeFlushS = 10;   // revoke: same, inside the rebalance callback
 
+std::int64_t micros(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+
 void on_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*,
                void* opaque);
 
@@ -25,7 +29,10 @@ ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
       sink_(redis_, shared.prefix, shared.group),
       dlq_(shared.bootstrap, shared.dlq_topic, shared.kafka_props),
       agg_(shared.watermark_delay_ms) {
-    if (sh_.cold) cold_ = std::make_unique<ColdSink>(*sh_.cold);
+    if (sh_.cold) {
+        cold_ = std::make_unique<ColdSink>(*sh_.cold);
+        compressor_ = std::make_unique<ColdCompressor>(sh_.cold->zstd_level);
+    }
     KafkaConf conf(sh_.bootstrap, sh_.kafka_props);
     conf.set("group.id", sh_.group)
         .set("client.id", "ebapctl-worker-" + std::to_string(index))
@@ -46,7 +53,7 @@ ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
         .set("fetch.max.bytes", "52428800")
         .set("max.partition.fetch.bytes", "4194304")
         .set("queued.min.messages", "1000000")
-        .set("queued.max.messages.kbytes", "131072")
+        .set("queued.max.messages.kbytes", "65536")
         .set("fetch.wait.max.ms", "100");
     rd_kafka_conf_set_rebalance_cb(conf.get(), rebalance_cb);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), on_commit);
@@ -116,21 +123,36 @@ void ConsumerThread::loop() {
     rd_kafka_message_t* msgs[kConsumeBatch];
     auto next_gauges = Clock::now();
     const auto flush_every = std::chrono::milliseconds(sh_.flush_ms);
+    const auto cold_every = std::chrono::seconds(sh_.cold_flush_s);
     // Draining, an idle poll ends the batch (and maybe the run): notice it sooner.
     const int poll_ms = sh_.drain ? 20 : 100;
     while (!sh_.stop.load(std::memory_order_relaxed)) {
         if (sh_.drain && sh_.drain->done()) break;
         auto now = Clock::now();
-        if (sealed_ ? now >= next_retry_ : open_records_ > 0 && now - batch_started_ >= flush_every)
+        if (cold_records_ > 0 && (cold_failing_ ? now >= cold_retry_
+                                                : now - cold_started_ >= cold_every ||
+                                                      cold_held_ >= sh_.cold_batch_bytes))
+            flush_cold();
+        if (sealed_ ? now >= next_retry_
+                    : (open_records_ > 0 || !cold_written_.empty()) &&
+                          now - batch_started_ >= flush_every)
             flush(false);
 
+        const auto t_poll = Clock::now();
         const ssize_t n = rd_kafka_consume_batch_queue(queue_, poll_ms, msgs, kConsumeBatch);
+        const auto t_got = Clock::now();
+        const std::int64_t sink_before = sink_us_;
+        ThreadMetrics::add(m_.poll_us, micros(t_got - t_poll));
         for (ssize_t i = 0; i < n; ++i) {
             handle(msgs[i]);
             rd_kafka_message_destroy(msgs[i]);
             // The bounded queue: a full batch is committed before anything else is read.
             if (open_records_ >= sh_.max_batch_events && !sealed_) flush(false);
+            if (cold_held_ >= sh_.cold_batch_bytes && !cold_failing_) flush_cold();
         }
+        if (n > 0)
+            ThreadMetrics::add(m_.process_us,
+                               micros(Clock::now() - t_got) - (sink_us_ - sink_before));
         ThreadMetrics::add(m_.records, n_records_);
         ThreadMetrics::add(m_.bytes, n_bytes_);
         ThreadMetrics::add(m_.events, n_events_);
@@ -185,33 +207,54 @@ void ConsumerThread::advance(std::vector<Range>& ranges, std::int32_t partition,
 void ConsumerThread::handle_event(const rd_kafka_message_t* m) {
     ++n_records_;
     n_bytes_ += static_cast<std::int64_t>(m->len);
-    advance(event_ranges_, m->partition, m->offset);
+    const auto p = static_cast<std::size_t>(m->partition);
+    if (p >= resume_.size()) resume_.resize(p + 1);
+    const bool hot = m->offset >= resume_[p].hot;
+    const bool cold = cold_ && m->offset >= resume_[p].cold;
+    if (hot) advance(event_ranges_, m->partition, m->offset);
+    if (cold) {
+        if (p >= cold_ranges_.size()) cold_ranges_.resize(p + 1);
+        Range& r = cold_ranges_[p];
+        if (r.first < 0) r.first = m->offset;
+        r.next = m->offset + 1;
+        if (cold_records_++ == 0) cold_started_ = Clock::now();
+    }
+    if (!hot && !cold) return;
     const std::string_view value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
-    if (auto reason = decoder_.decode(value, event_)) return to_dlq(m, *reason);
+    if (auto reason = decoder_.decode(value, event_)) {
+        if (hot) to_dlq(m, *reason); // below the hot offset it went to the DLQ before
+        return;
+    }
     // Left join against the profile table; the work under its read lock is short.
-    const bool hit = sh_.profiles->visit(
-        event_.user_id, [&](const UserProfile& profile) { count_event(&profile, m->partition); });
+    const bool hit = sh_.profiles->visit(event_.user_id, [&](const UserProfile& profile) {
+        count_event(&profile, m->partition, hot, cold);
+    });
     if (!hit) {
-        ++n_misses_;
-        count_event(nullptr, m->partition);
+        if (hot) ++n_misses_;
+        count_event(nullptr, m->partition, hot, cold);
     }
 }
 
-void ConsumerThread::count_event(const UserProfile* profile, std::int32_t partition) {
+void ConsumerThread::count_event(const UserProfile* profile, std::int32_t partition, bool hot,
+                                 bool cold) {
     const std::string_view region = profile && !profile->region.empty() ? profile->region
                                     : !event_.region.empty()            ? event_.region
                                                                         : kUnknownRegion;
-    if (!agg_.add(event_, region, partition)) {
-        ++n_late_; // late events are counted, not forwarded to the cold path
-        return;
+    if (hot) {
+        if (agg_.add(event_, region, partition))
+            ++n_events_;
+        else
+            ++n_late_;
     }
-    ++n_events_;
-    if (!cold_) return;
+    if (!cold) return;
     const auto p = static_cast<std::size_t>(partition);
-    if (p >= cold_batches_.size()) cold_batches_.resize(p + 1);
-    std::string& lines = cold_batches_[p].lines_for(event_.ts_ms, region);
-    append_enriched_json(lines, event_.raw, profile, region);
-    lines.push_back('\n');
+    while (p >= cold_batches_.size())
+        cold_batches_.emplace_back(compressor_.get());
+    ColdBatch& batch = cold_batches_[p];
+    const auto before = static_cast<std::int64_t>(batch.held_bytes());
+    batch.append(event_.ts_ms, region,
+                 [&](std::string& out) { append_enriched_json(out, event_.raw, profile, region); });
+    cold_held_ += static_cast<std::int64_t>(batch.held_bytes()) - before;
 }
 
 void ConsumerThread::handle_telemetry(const rd_kafka_message_t* m) {
@@ -274,11 +317,26 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
         rd_kafka_topic_partition_t& tp = partitions->elems[i];
         const TopicPartition key{tp.topic, tp.partition};
         const auto it = stored.find(key);
-        tp.offset = it != stored.end() ? it->second.next_offset : RD_KAFKA_OFFSET_BEGINNING;
-        committed_[key] = it != stored.end() ? it->second.next_offset : -1;
-        if (key.topic == sh_.events_topic)
+        const std::int64_t hot = it != stored.end() ? it->second.next_offset : 0;
+        committed_[key] = it != stored.end() ? hot : -1;
+        std::int64_t start = hot;
+        if (key.topic == sh_.events_topic) {
             agg_.set_max_ts(tp.partition, it != stored.end() ? it->second.max_ts : std::nullopt);
-        if (sh_.drain) sh_.drain->report(key, it != stored.end() ? it->second.next_offset : 0);
+            // No cold offset stored: the cold path holds nothing of the partition yet (a
+            // run killed before its first cold write, or a group that ran with --no-cold):
+            // it starts from the beginning.
+            const std::int64_t cold =
+                it != stored.end() && it->second.cold_next ? *it->second.cold_next : 0;
+            const auto p = static_cast<std::size_t>(tp.partition);
+            if (p >= resume_.size()) resume_.resize(p + 1);
+            resume_[p] = {hot, cold};
+            if (cold_) {
+                cold_committed_[tp.partition] = cold;
+                start = std::min(hot, cold);
+            }
+        }
+        tp.offset = start > 0 ? start : RD_KAFKA_OFFSET_BEGINNING;
+        if (sh_.drain) sh_.drain->report(key, start);
     }
     if (auto e = rd_kafka_assign(rk_.get(), partitions))
         std::fprintf(stderr, "ebapctl worker[%d]: assign failed: %s\n", index_,
@@ -305,9 +363,13 @@ void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     for (int i = 0; i < partitions->cnt; ++i)
         if (sh_.events_topic == partitions->elems[i].topic)
             agg_.set_max_ts(partitions->elems[i].partition, std::nullopt);
+    drop_cold(); // flushed above, or not writable now: the next owner replays it
     event_ranges_.clear();
     telemetry_ranges_.clear();
     committed_.clear();
+    cold_committed_.clear();
+    cold_written_.clear();
+    resume_.clear();
     rd_kafka_assign(rk_.get(), nullptr);
     paused_ = false;
     m_.paused.store(false);

@@ -3,14 +3,14 @@
 // its own Redis connection, cold sink, DLQ producer and window aggregator. Nothing on the
 // hot path is shared except the profile table (read lock) and relaxed metric counters.
 //
-// Batches. Records accumulate in the OPEN batch. A flush SEALS it (aggregate delta, cold
-// lines, telemetry, the offsets and per-partition max ts it covers) and commits it:
+// Batches. Records accumulate in the OPEN batch. A flush SEALS it (aggregate delta,
+// telemetry, the offsets and per-partition max ts it covers, and the cold-path offsets
+// written since the last flush) and commits it:
 //   1. wait for the DLQ deliveries (decision 4),
-//   2. cold path: one write_batch per partition (decision 5),
-//   3. telemetry latest values (idempotent HSETs, before the offsets that cover them),
-//   4. Redis: one MULTI/EXEC with the deltas and the offsets (decision 2),
-//   5. Kafka offset commit (for lag views; Redis offsets are the truth),
-//   6. derived views, at most once per second per process (decision 3).
+//   2. telemetry latest values (idempotent HSETs, before the offsets that cover them),
+//   3. Redis: one MULTI/EXEC with the deltas and the offsets (decision 2),
+//   4. Kafka offset commit of the hot offsets (for lag views; Redis offsets are the truth),
+//   5. derived views, at most once per second per process (decision 3).
 // If a stage fails the sealed batch is kept and retried with capped backoff while the
 // thread's partitions are paused: nothing is lost. Memory stays bounded - our "bounded
 // queue": the open batch holds at most max_batch_events records (a full batch is sealed
@@ -19,6 +19,15 @@
 // prefetched (capped by queued.max.messages.kbytes). A sealed batch is dropped only when
 // its partitions are revoked; nothing of it was committed then, so the next owner replays
 // it from the offsets in Redis.
+//
+// The cold path keeps its own, bigger batch (decision 5): enriched lines compressed into
+// zstd frames as they come, written as objects every worker.cold_flush_s or once the
+// thread holds worker.cold_batch_mib, then recorded as "<topic>:<p>:cold" next offsets in
+// the following MULTI/EXEC. Few, large objects instead of one per partition per second.
+// On assignment a partition resumes at min(hot, cold) offset: records below the hot
+// offset only feed the cold path, records below the cold offset only the hot path. The
+// cold path holds every valid event, late ones included (lateness is a property of the
+// streaming windows; the lakehouse keeps the data).
 #include "core/redis_client.hpp"
 #include "pipeline/cold_sink.hpp"
 #include "pipeline/dlq_writer.hpp"
@@ -66,11 +75,10 @@ class ConsumerThread {
     struct Sealed {
         BatchDelta delta;
         std::map<TopicPartition, StoredPosition> positions;
-        std::map<std::int32_t, Range> event_ranges; // events partitions (cold batches)
-        std::vector<ColdBatch> cold;                // by events partition
+        std::map<TopicPartition, std::int64_t> cold_positions; // cold objects written
         TelemetryLatest telemetry;
         std::int64_t records = 0;
-        bool cold_done = false, telemetry_done = false;
+        bool telemetry_done = false;
         bool redis_uncertain = false; // an EXEC may have been applied: check before redoing
     };
 
@@ -83,11 +91,14 @@ class ConsumerThread {
     void handle(const rd_kafka_message_t* m);
     void handle_event(const rd_kafka_message_t* m);
     void handle_telemetry(const rd_kafka_message_t* m);
-    void count_event(const UserProfile* profile, std::int32_t partition);
+    void count_event(const UserProfile* profile, std::int32_t partition, bool hot, bool cold);
     void to_dlq(const rd_kafka_message_t* m, const std::string& reason);
     void advance(std::vector<Range>& ranges, std::int32_t partition, std::int64_t offset);
 
     // consumer_flush.cpp
+    bool flush_cold(); // writes the open cold batch; pauses and backs off on failure
+    void drop_cold();
+    void report_drain(const TopicPartition& tp);
     void seal();
     bool commit_sealed(bool final); // one attempt; true when the sealed batch is committed
     bool positions_applied();       // the sealed batch's offsets are what Redis holds
@@ -117,9 +128,15 @@ class ConsumerThread {
     TelemetryRecord telemetry_record_;
     WindowAggregator agg_;
 
+    // Where each events partition resumes, from Redis at assignment: records below hot
+    // skip the hot path, records below cold skip the cold path.
+    struct Resume {
+        std::int64_t hot = 0, cold = 0;
+    };
+    std::vector<Resume> resume_; // by events partition
+
     // open batch
     std::vector<Range> event_ranges_, telemetry_ranges_; // by partition
-    std::vector<ColdBatch> cold_batches_;                // by events partition
     TelemetryLatest telemetry_;
     std::int64_t open_records_ = 0;
     Clock::time_point batch_started_ = Clock::now();
@@ -127,6 +144,19 @@ class ConsumerThread {
     // Next offsets Redis holds for the assigned partitions (-1: none yet): what Kafka's
     // committed offsets are brought up to (lag views) and the lag before the first fetch.
     std::map<TopicPartition, std::int64_t> committed_;
+    std::map<std::int32_t, std::int64_t> cold_committed_; // the cold offsets Redis holds
+
+    // open cold batch (by events partition)
+    std::unique_ptr<ColdCompressor> compressor_;
+    std::vector<Range> cold_ranges_;
+    std::vector<ColdBatch> cold_batches_;
+    std::int64_t cold_records_ = 0;
+    std::int64_t cold_held_ = 0; // bytes over all cold batches
+    Clock::time_point cold_started_ = Clock::now();
+    std::map<TopicPartition, std::int64_t> cold_written_; // written, not yet in Redis
+    bool cold_failing_ = false;
+    int cold_backoff_ms_ = 0;
+    Clock::time_point cold_retry_{};
     std::optional<Sealed> sealed_;
     bool paused_ = false;
     int backoff_ms_ = 0;
@@ -137,6 +167,7 @@ class ConsumerThread {
     std::int64_t n_records_ = 0, n_bytes_ = 0, n_events_ = 0, n_late_ = 0, n_dlq_ = 0,
                  n_misses_ = 0, n_telemetry_ = 0;
     std::int64_t redis_flushes_ = 0;
+    std::int64_t sink_us_ = 0; // time in flush() and flush_cold(), for the stage split
     std::string error_;
 };
 

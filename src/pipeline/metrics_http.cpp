@@ -45,6 +45,8 @@ const ThreadFamily kThreadFamilies[] = {
      EBAP_FIELD(t.open_windows)},
     {"ebap_worker_queue_depth", "gauge", "Records in the pending batch (bounded).",
      EBAP_FIELD(t.queue_depth)},
+    {"ebap_worker_cold_pending", "gauge", "Records read but not yet written to the cold path.",
+     EBAP_FIELD(t.cold_pending)},
     {"ebap_worker_assigned_partitions", "gauge", "Partitions assigned to the thread.",
      EBAP_FIELD(t.assigned_partitions)},
     {"ebap_worker_consumer_lag", "gauge", "Records behind the high watermarks.",

@@ -23,6 +23,10 @@ std::string maxts_field(const TopicPartition& tp) {
     return offset_field(tp) + ":maxts";
 }
 
+std::string cold_field(const TopicPartition& tp) {
+    return offset_field(tp) + ":cold";
+}
+
 RedisSink::RedisSink(RedisClient& client, std::string prefix, std::string group)
     : client_(client), prefix_(std::move(prefix)), group_(std::move(group)) {
     if (group_.empty()) throw UsageError("worker.group must not be empty");
@@ -36,11 +40,13 @@ RedisSink::load_offsets(const std::vector<std::string>& topics) {
         throw Error(fmt::format("redis {}: cannot read stored offsets {}: {}", client_.endpoint(),
                                 key, r.str));
     std::map<TopicPartition, StoredPosition> offsets;
-    std::map<TopicPartition, std::int64_t> maxts;
+    std::map<TopicPartition, std::int64_t> maxts, cold;
     for (const auto& [field, value] : as_hash(r)) {
         std::string_view f = field;
         const bool is_maxts = f.ends_with(":maxts");
+        const bool is_cold = f.ends_with(":cold");
         if (is_maxts) f.remove_suffix(6);
+        if (is_cold) f.remove_suffix(5);
         const auto colon = f.rfind(':');
         if (colon == std::string_view::npos) continue; // not a partition field
         const auto partition = parse_int(f.substr(colon + 1));
@@ -55,17 +61,22 @@ RedisSink::load_offsets(const std::vector<std::string>& topics) {
                                     client_.endpoint(), key, field, value));
         if (is_maxts)
             maxts[tp] = *v;
+        else if (is_cold)
+            cold[tp] = *v;
         else
             offsets[tp].next_offset = *v;
     }
     // A maxts without its offset is not a position (both are written by one HSET).
-    for (auto& [tp, pos] : offsets)
+    for (auto& [tp, pos] : offsets) {
         if (auto it = maxts.find(tp); it != maxts.end()) pos.max_ts = it->second;
+        if (auto it = cold.find(tp); it != cold.end()) pos.cold_next = it->second;
+    }
     return offsets;
 }
 
 void RedisSink::commit_batch(const BatchDelta& delta,
-                             const std::map<TopicPartition, StoredPosition>& positions) {
+                             const std::map<TopicPartition, StoredPosition>& positions,
+                             const std::map<TopicPartition, std::int64_t>& cold_positions) {
     if (client_.pending() > 0)
         throw Error("internal: RedisSink::commit_batch with pipelined commands pending");
     const std::string ttl = std::to_string(kWindowTtlS);
@@ -132,8 +143,12 @@ void RedisSink::commit_batch(const BatchDelta& delta,
     b.add({"HINCRBY", counters, "events", std::to_string(delta.events)});
     b.add({"HINCRBY", counters, "late_events", std::to_string(delta.late_events)});
     b.add({"HINCRBY", counters, "dlq_events", std::to_string(delta.dlq_events)});
-    if (!positions.empty()) {
+    if (!positions.empty() || !cold_positions.empty()) {
         std::vector<std::string> argv{"HSET", offsets_key()};
+        for (const auto& [tp, next] : cold_positions) {
+            argv.push_back(cold_field(tp));
+            argv.push_back(std::to_string(next));
+        }
         for (const auto& [tp, pos] : positions) {
             argv.push_back(offset_field(tp));
             argv.push_back(std::to_string(pos.next_offset));

@@ -13,7 +13,8 @@
 //   <p>regions                    set   region names
 //   <p>counters                   hash  events late_events dlq_events
 //   <p>offsets:<group>            hash  <topic>:<partition> -> next offset,
-//                                       <topic>:<partition>:maxts -> max event ts
+//                                       <topic>:<partition>:maxts -> max event ts,
+//                                       <topic>:<partition>:cold -> cold-path next offset
 // Window keys and the index expire 48 h after their last write.
 #include "core/redis_client.hpp"
 #include "pipeline/window.hpp"
@@ -38,6 +39,9 @@ struct TopicPartition {
 struct StoredPosition {
     std::int64_t next_offset = 0;
     std::optional<std::int64_t> max_ts; // decision 1: restored into WindowAggregator
+    // The cold path's own next offset (it writes in bigger, rarer batches than the hot
+    // path, so it may be behind): every event below it is in the cold path.
+    std::optional<std::int64_t> cold_next;
     bool operator==(const StoredPosition&) const = default;
 };
 
@@ -67,8 +71,10 @@ class RedisSink {
     // when something else wrote one of our keys with another type, WRONGTYPE) the other
     // commands WERE applied; the message names the key so the operator can remove it
     // before the worker restarts.
+    // cold_positions: cold-path next offsets to record in the same transaction.
     void commit_batch(const BatchDelta& delta,
-                      const std::map<TopicPartition, StoredPosition>& positions);
+                      const std::map<TopicPartition, StoredPosition>& positions,
+                      const std::map<TopicPartition, std::int64_t>& cold_positions = {});
 
     // Decision 3: recomputes <p>kpi:now, <p>region:<r> for every known region, and
     // appends to <p>ts:kpi (at most one entry per wall-clock second), from "the current
@@ -95,5 +101,6 @@ class RedisSink {
 // "<topic>:<partition>" and "<topic>:<partition>:maxts".
 std::string offset_field(const TopicPartition& tp);
 std::string maxts_field(const TopicPartition& tp);
+std::string cold_field(const TopicPartition& tp); // "<topic>:<partition>:cold"
 
 } // namespace ebap::pipeline

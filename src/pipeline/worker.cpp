@@ -35,6 +35,16 @@ Worker::Worker(const Config& config, WorkerOptions options) : options_(std::move
     if (options_.threads <= 0) options_.threads = static_cast<int>(config.num("worker.threads"));
     if (options_.group.empty()) options_.group = config.str("worker.group");
     if (options_.flush_ms <= 0) options_.flush_ms = static_cast<int>(config.num("worker.flush_ms"));
+    if (options_.cold_flush_s <= 0)
+        options_.cold_flush_s = static_cast<int>(config.num("worker.cold_flush_s"));
+    if (options_.cold_batch_mib <= 0)
+        options_.cold_batch_mib = static_cast<int>(config.num("worker.cold_batch_mib"));
+    if (options_.cold_flush_s < 1 || options_.cold_flush_s > 86'400)
+        throw UsageError("worker cold-path interval must be 1-86400 s, got " +
+                         std::to_string(options_.cold_flush_s));
+    if (options_.cold_batch_mib < 1 || options_.cold_batch_mib > 4096)
+        throw UsageError("worker cold-path batch must be 1-4096 MiB, got " +
+                         std::to_string(options_.cold_batch_mib));
     if (options_.threads < 1 || options_.threads > 64)
         throw UsageError("worker threads must be 1-64, got " + std::to_string(options_.threads));
     if (options_.flush_ms < 10 || options_.flush_ms > 600'000)
@@ -62,6 +72,8 @@ Worker::Worker(const Config& config, WorkerOptions options) : options_(std::move
         config_double(config, "worker.p95_warn_ms"), config_double(config, "worker.p95_crit_ms"),
         config_double(config, "worker.error_warn"), config_double(config, "worker.error_crit")};
     s.flush_ms = options_.flush_ms;
+    s.cold_flush_s = options_.cold_flush_s;
+    s.cold_batch_bytes = std::int64_t{options_.cold_batch_mib} << 20;
     s.max_batch_events = options_.max_batch_events;
     s.threads = options_.threads;
     s.kafka_timeout_ms =
@@ -221,6 +233,10 @@ WorkerSummary Worker::summarize(double wall_s, const std::vector<std::string>& e
     w.cdc_records = snap.cdc_records_total;
     w.profiles = static_cast<std::int64_t>(profiles_->size());
     w.cdc_bootstrap_ms = snap.cdc_bootstrap_ms;
+    w.poll_s = double(t.poll_us_total) / 1e6;
+    w.process_s = double(t.process_us_total) / 1e6;
+    w.flush_s = double(t.flush_us_total) / 1e6;
+    w.cold_s = double(t.cold_us_total) / 1e6;
     w.drain_partitions = drain_ ? static_cast<std::int64_t>(drain_->partitions()) : 0;
     return w;
 }

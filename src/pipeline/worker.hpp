@@ -32,6 +32,9 @@ struct WorkerSummary {
     std::int64_t sink_errors = 0, commit_errors = 0;
     std::int64_t cdc_records = 0, profiles = 0, cdc_bootstrap_ms = 0;
     std::int64_t drain_partitions = 0; // partitions with a drain target
+    // consumer-thread seconds, summed over threads: in the consume call, handling
+    // records, hot-path flushes, cold-path writes
+    double poll_s = 0, process_s = 0, flush_s = 0, cold_s = 0;
     double assign_wait_s = 0; // start until the group gave this process its first partitions
     double events_per_s() const { return wall_s > 0 ? double(records) / wall_s : 0; }
     // Throughput once partitions were assigned (the group join is the broker's pace).

@@ -61,10 +61,15 @@ WorkerMetricsSnapshot WorkerMetrics::snapshot() const {
         x.watermark_ms = load(t.watermark_ms);
         x.open_windows = load(t.open_windows);
         x.queue_depth = load(t.queue_depth);
+        x.cold_pending = load(t.cold_pending);
         x.assigned_partitions = load(t.assigned_partitions);
         x.consumer_lag = load(t.consumer_lag);
         x.paused = t.paused.load(std::memory_order_relaxed);
         x.flushes_total = load(t.flushes);
+        x.poll_us_total = load(t.poll_us);
+        x.process_us_total = load(t.process_us);
+        x.flush_us_total = load(t.flush_us);
+        x.cold_us_total = load(t.cold_us);
         x.flush_last_us = load(t.flush_last_us);
         x.flush_max_us = load(t.flush_max_us);
         x.cold_last_us = load(t.cold_last_us);
@@ -102,10 +107,15 @@ ThreadMetricsSnapshot WorkerMetricsSnapshot::total() const {
         t.watermark_ms = std::max(t.watermark_ms, x.watermark_ms);
         t.open_windows += x.open_windows;
         t.queue_depth += x.queue_depth;
+        t.cold_pending += x.cold_pending;
         t.assigned_partitions += x.assigned_partitions;
         t.consumer_lag += x.consumer_lag;
         t.paused = t.paused || x.paused;
         t.flushes_total += x.flushes_total;
+        t.poll_us_total += x.poll_us_total;
+        t.process_us_total += x.process_us_total;
+        t.flush_us_total += x.flush_us_total;
+        t.cold_us_total += x.cold_us_total;
         t.flush_last_us = std::max(t.flush_last_us, x.flush_last_us);
         t.flush_max_us = std::max(t.flush_max_us, x.flush_max_us);
         t.cold_last_us = std::max(t.cold_last_us, x.cold_last_us);
@@ -129,10 +139,12 @@ std::string metrics_log_line(const WorkerMetricsSnapshot& s) {
     const ThreadMetricsSnapshot t = s.total();
     return fmt::format(
         "worker: {} rec/s ({}/s), events {}, late {}, dlq {}, join misses {}, lag {}, "
-        "queue {}, windows {}, watermark delay {}, flush {} (max {}), sink errors {}, "
+        "queue {}, cold pending {}, windows {}, watermark delay {}, flush {} (max {}), sink errors "
+        "{}, "
         "profiles {}, cdc lag {}{}",
         fmt_count(t.events_per_s), fmt_bytes(t.bytes_per_s), t.events_total, t.late_total,
-        t.dlq_total, t.join_misses_total, t.consumer_lag, t.queue_depth, t.open_windows,
+        t.dlq_total, t.join_misses_total, t.consumer_lag, t.queue_depth, t.cold_pending,
+        t.open_windows,
         s.watermark_delay_ms() > 0 ? fmt_duration_ms(double(s.watermark_delay_ms())) : "-",
         fmt_duration_ms(double(t.flush_last_us) / 1000.0),
         fmt_duration_ms(double(t.flush_max_us) / 1000.0), t.sink_errors_total, s.profiles,

@@ -27,6 +27,7 @@ struct ThreadMetricsSnapshot {
     std::int64_t watermark_ms = 0; // max over the thread's partitions; 0 = none yet
     std::int64_t open_windows = 0; // windows in the pending delta
     std::int64_t queue_depth = 0;  // records in the pending batch (bounded queue)
+    std::int64_t cold_pending = 0; // records read but not yet in cold-path objects
     std::int64_t assigned_partitions = 0;
     std::int64_t consumer_lag = 0; // high watermark - position, summed
     bool paused = false;           // partitions paused while a sink fails
@@ -35,7 +36,10 @@ struct ThreadMetricsSnapshot {
     std::int64_t flush_last_us = 0, flush_max_us = 0;
     std::int64_t cold_last_us = 0, redis_last_us = 0;
     std::int64_t cold_objects_total = 0, cold_bytes_total = 0;
-    std::int64_t sink_errors_total = 0;   // failed cold / Redis / DLQ attempts (retried)
+    std::int64_t sink_errors_total = 0; // failed cold / Redis / DLQ attempts (retried)
+    // where the thread's time went (microseconds): waiting in the consume call, handling
+    // records, hot-path flushes, cold-path writes
+    std::int64_t poll_us_total = 0, process_us_total = 0, flush_us_total = 0, cold_us_total = 0;
     std::int64_t commit_errors_total = 0; // Kafka offset commits that failed (informational)
     // rates over the last tick (about one second)
     double events_per_s = 0, bytes_per_s = 0;
@@ -63,11 +67,12 @@ struct WorkerMetricsSnapshot {
 struct ThreadMetrics {
     std::atomic<std::int64_t> records{0}, bytes{0}, events{0}, late{0}, dlq{0}, join_misses{0},
         telemetry{0};
-    std::atomic<std::int64_t> watermark_ms{0}, open_windows{0}, queue_depth{0},
+    std::atomic<std::int64_t> watermark_ms{0}, open_windows{0}, queue_depth{0}, cold_pending{0},
         assigned_partitions{0}, consumer_lag{0};
     std::atomic<bool> paused{false};
     std::atomic<std::int64_t> flushes{0}, flush_last_us{0}, flush_max_us{0}, cold_last_us{0},
         redis_last_us{0}, cold_objects{0}, cold_bytes{0}, sink_errors{0}, commit_errors{0};
+    std::atomic<std::int64_t> poll_us{0}, process_us{0}, flush_us{0}, cold_us{0};
     std::atomic<double> events_per_s{0}, bytes_per_s{0};
 
     static void add(std::atomic<std::int64_t>& a, std::int64_t n) {

@@ -34,6 +34,8 @@ struct WorkerOptions {
     bool drain = false;                     // stop once everything present at start is committed
     bool cold = true;                       // --no-cold: hot path only
     int flush_ms = 0;                       // 0: worker.flush_ms
+    int cold_flush_s = 0;                   // 0: worker.cold_flush_s
+    int cold_batch_mib = 0;                 // 0: worker.cold_batch_mib
     std::int64_t max_batch_events = 20'000; // records per batch: the bounded queue
     std::string metrics_addr;               // HOST:PORT of the Prometheus endpoint; empty: none
     KafkaProps kafka_props;                 // -X key=value for every librdkafka client
@@ -58,6 +60,8 @@ struct WorkerShared {
     std::int64_t watermark_delay_ms = 600'000;
     HealthThresholds thresholds;
     int flush_ms = 1000;
+    int cold_flush_s = 60;                    // cold batches: written at least this often,
+    std::int64_t cold_batch_bytes = 32 << 20; // or when a thread holds this much
     std::int64_t max_batch_events = 20'000;
     int kafka_timeout_ms = 5000;
 

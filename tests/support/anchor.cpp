@@ -1,2 +1,4 @@
 // Keeps the support library non-empty.
-namespace ebap::test { int support_anchor = 0; }
+namespace ebap::test {
+int support_anchor = 0;
+}

@@ -24,11 +24,14 @@ CliResult run_argv(const std::vector<std::string>& argv,
         dup2(err[1], 2);
         dup2(in[0], 0);
         for (const auto& [k, v] : env) {
-            if (v == "<unset>") unsetenv(k.c_str());
-            else setenv(k.c_str(), v.c_str(), 1);
+            if (v == "<unset>")
+                unsetenv(k.c_str());
+            else
+                setenv(k.c_str(), v.c_str(), 1);
         }
         std::vector<char*> a;
-        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+        for (const auto& s : argv)
+            a.push_back(const_cast<char*>(s.c_str()));
         a.push_back(nullptr);
         execvp(a[0], a.data());
         _exit(127);

@@ -105,7 +105,7 @@ class Truth {
     std::int64_t late() const { return late_; }
     std::int64_t dlq() const { return dlq_; }
     const std::set<std::string>& regions() const { return regions_; }
-    // event_id -> how many times it must appear in the cold path (valid, not late).
+    // event_id -> how many times it must appear in the cold path (every valid event).
     const std::map<std::string, int>& cold_ids() const { return cold_ids_; }
     // region each counted event_id was attributed to (the cold path's region directory).
     const std::map<std::string, std::string>& cold_region() const { return cold_region_; }

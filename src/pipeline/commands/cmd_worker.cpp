@@ -67,6 +67,11 @@ void print_summary(const Context& ctx, const WorkerSummary& s) {
                     {"telemetry", s.telemetry},
                     {"redis", {{"flushes", s.redis_flushes}}},
                     {"cold", {{"objects", s.cold_objects}, {"bytes", s.cold_bytes}}},
+                    {"thread_s",
+                     {{"poll", s.poll_s},
+                      {"process", s.process_s},
+                      {"flush", s.flush_s},
+                      {"cold", s.cold_s}}},
                     {"sink_errors", s.sink_errors},
                     {"commit_errors", s.commit_errors},
                     {"cdc",
@@ -128,6 +133,14 @@ CommandDef worker_command() {
             sub.add_option("--flush-ms", o->flush_ms,
                            "flush interval in ms (default: worker.flush_ms)")
                 ->check(CLI::Range(10, 600000));
+            sub.add_option("--cold-flush-s", o->cold_flush_s,
+                           "write cold-path objects at least every S seconds "
+                           "(default: worker.cold_flush_s)")
+                ->check(CLI::Range(1, 86400));
+            sub.add_option("--cold-batch-mib", o->cold_batch_mib,
+                           "or when a thread holds this many MiB of them "
+                           "(default: worker.cold_batch_mib)")
+                ->check(CLI::Range(1, 4096));
             sub.add_option("--max-batch", o->max_batch_events,
                            "records per batch before a flush (default 20000)")
                 ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
