@@ -504,6 +504,8 @@ TEST_F(WorkerE2E, StreamServesMetricsAndStopsOnSignals) {
     EXPECT_EQ(metric_sum(page, "ebap_worker_join_misses_total"), double(t.events() + t.late()));
     EXPECT_NE(page.find("# TYPE ebap_worker_events_total counter\n"), std::string::npos);
     EXPECT_NE(page.find("# TYPE ebap_worker_queue_depth gauge\n"), std::string::npos);
+    EXPECT_GT(metric_sum(page, "ebap_worker_process_seconds_total"), 0.0); // time was accounted
+    EXPECT_GT(metric_sum(page, "ebap_worker_poll_seconds_total"), 0.0);
     EXPECT_NE(page.find("ebap_worker_events_total{thread=\"1\"} "), std::string::npos);
     EXPECT_NE(page.find("\nebap_worker_profiles 0\n"), std::string::npos);
 

@@ -71,6 +71,14 @@ const ThreadFamily kThreadFamilies[] = {
      EBAP_FIELD(t.sink_errors_total)},
     {"ebap_worker_commit_errors_total", "counter", "Failed Kafka offset commits.",
      EBAP_FIELD(t.commit_errors_total)},
+    {"ebap_worker_poll_seconds_total", "counter", "Thread time waiting for records.",
+     EBAP_FIELD(double(t.poll_us_total) / 1e6)},
+    {"ebap_worker_process_seconds_total", "counter", "Thread time handling records.",
+     EBAP_FIELD(double(t.process_us_total) / 1e6)},
+    {"ebap_worker_flush_seconds_total", "counter", "Thread time in hot-path flushes.",
+     EBAP_FIELD(double(t.flush_us_total) / 1e6)},
+    {"ebap_worker_cold_seconds_total", "counter", "Thread time writing the cold path.",
+     EBAP_FIELD(double(t.cold_us_total) / 1e6)},
 };
 
 struct ProcessFamily {
