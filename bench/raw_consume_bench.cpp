@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     set(conf, "enable.auto.offset.store", "false");
     set(conf, "enable.partition.eof", "true");
     set(conf, "fetch.max.bytes", "52428800");
-    set(conf, "max.partition.fetch.bytes", "4194304");
+    set(conf, "max.partition.fetch.bytes", "1048576");
     set(conf, "queued.min.messages", "1000000");
     set(conf, "queued.max.messages.kbytes", "131072");
     set(conf, "fetch.wait.max.ms", "100");

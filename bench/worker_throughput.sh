@@ -13,6 +13,7 @@
 #   env: EVENTS (1000000) USERS (10000) SEED (1) THREADS (2) CDC (1: gen also produces
 #        user CDC, so the worker enriches; 0: --no-cdc) PERF (stat: perf stat the worker
 #        runs; record: perf record them, OUT/NAME.perf.data for perf report)
+#        WORKER_ARGS (extra `ebapctl worker` arguments, e.g. "-X fetch.wait.max.ms=50")
 #        OUT (/tmp/worker_throughput: each run's JSON summary, time -v and stderr kept there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ EVENTS=${EVENTS:-1000000}
 USERS=${USERS:-10000}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
+WORKER_ARGS=${WORKER_ARGS:-}
 CDC=${CDC:-1}
 PERF=${PERF:-}
 OUT=${OUT:-/tmp/worker_throughput}
@@ -139,12 +141,14 @@ run rawgrp "$RAW" --subscribe "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
     die "rawgrp: consumed $(jq -r .records "$TMP/rawgrp.json") of $EVENTS"
 
 redis-cli -p "$REDIS_PORT" flushall >/dev/null
-run hot "$EBAPCTL" --json worker --drain --no-cold --threads "$THREADS" --group "bench-hot-$$"
+# shellcheck disable=SC2086 # WORKER_ARGS: extra worker arguments, word-split on purpose
+run hot "$EBAPCTL" --json worker --drain --no-cold --threads "$THREADS" --group "bench-hot-$$" $WORKER_ARGS
 check_worker hot
 
 redis-cli -p "$REDIS_PORT" flushall >/dev/null
 mkdir -p "$TMP/cold"
-EBAP_COLD_ROOT=$TMP/cold run both "$EBAPCTL" --json worker --drain --threads "$THREADS" --group "bench-both-$$"
+# shellcheck disable=SC2086
+EBAP_COLD_ROOT=$TMP/cold run both "$EBAPCTL" --json worker --drain --threads "$THREADS" --group "bench-both-$$" $WORKER_ARGS
 check_worker both
 cold_objects=$(jq -r .cold.objects "$TMP/both.json")
 [ "$cold_objects" -gt 0 ] || die "both: the cold path wrote no objects"

@@ -222,6 +222,33 @@ TEST(LagStatus, NoDrainEstimateWhenLagGrowsOrNoTrend) {
     EXPECT_EQ(*d.drain_seconds, 0.0);
 }
 
+TEST(LagStatus, SmallSteadyLagOfAStreamingConsumerIsKeepingUp) {
+    // Consuming 10 msg/s as fast as produced, 50 behind (5 s of consumption): no backlog.
+    Series s(10);
+    s.add(1000, 950);
+    s.add(1100, 1050);
+    auto g = evaluate_group(s.history, {{kP0, ""}}, s.last_ts(), rules(10));
+    EXPECT_EQ(g.total_lag, 50);
+    EXPECT_FALSE(g.drain_seconds.has_value()); // not shrinking
+    EXPECT_TRUE(g.keeping_up);
+
+    // The same rate 200 behind (20 s) is a backlog that does not drain.
+    Series behind(10);
+    behind.add(1000, 800);
+    behind.add(1100, 900);
+    g = evaluate_group(behind.history, {{kP0, ""}}, behind.last_ts(), rules(10));
+    EXPECT_FALSE(g.keeping_up);
+
+    // No lag is "done", not "keeping up"; no rate known yet is neither.
+    Series done(10);
+    done.add(100, 100);
+    done.add(200, 200);
+    EXPECT_FALSE(evaluate_group(done.history, {{kP0, ""}}, done.last_ts(), rules(10)).keeping_up);
+    Series one(10);
+    one.add(100, 50);
+    EXPECT_FALSE(evaluate_group(one.history, {{kP0, ""}}, one.last_ts(), rules(10)).keeping_up);
+}
+
 TEST(LagStatus, GroupTakesWorstPartitionAndNamesIt) {
     Series s(10);
     s.add(100, 100, kP0);

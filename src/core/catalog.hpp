@@ -12,11 +12,11 @@ namespace ebap {
 // grafana prometheus iceberg-rest http tcp command.
 struct ProbeSpec {
     std::string kind;
-    std::string endpoint;              // URL for HTTP kinds, host:port for kafka/redis/postgres/tcp
-    std::vector<std::string> command;  // argv for kind == "command"
-    std::string expect_body;           // http: substring the body must contain (optional)
-    int expect_status = 0;             // http: required status (0 = any 2xx)
-    int timeout_ms = 0;                // 0 = config probe.timeout_ms
+    std::string endpoint;             // URL for HTTP kinds, host:port for kafka/redis/postgres/tcp
+    std::vector<std::string> command; // argv for kind == "command"
+    std::string expect_body;          // http: substring the body must contain (optional)
+    int expect_status = 0;            // http: required status (0 = any 2xx)
+    int timeout_ms = 0;               // 0 = config probe.timeout_ms
 };
 
 // How a stack is started and stopped.
@@ -36,16 +36,16 @@ struct ServiceSpec {
     std::string stack;
     std::string description;
     ProbeSpec probe;
-    std::string compose_service;       // service name in the compose file
-    std::vector<std::string> start;    // process driver argv (optional)
+    std::string compose_service;    // service name in the compose file
+    std::vector<std::string> start; // process driver argv (optional)
     std::vector<std::string> stop;
-    bool optional = false;             // not counted as unhealthy by `status` when DOWN
+    bool optional = false; // not counted as unhealthy by `status` when DOWN
 };
 
 struct Catalog {
     std::string name;
     std::string title;
-    std::string path;                  // file it was loaded from
+    std::string path; // file it was loaded from
     std::vector<StackSpec> stacks;
     std::vector<ServiceSpec> services;
 

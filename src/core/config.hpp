@@ -9,8 +9,8 @@
 namespace ebap {
 
 struct ConfigValue {
-    std::string text;               // scalar value (ints are kept as text too)
-    std::vector<std::string> list;  // array values (e.g. kafka.groups)
+    std::string text;              // scalar value (ints are kept as text too)
+    std::vector<std::string> list; // array values (e.g. kafka.groups)
     bool is_list = false;
     std::string origin = "default"; // "default", "FILE:LINE", "env NAME", "flag --x"
 };
@@ -19,7 +19,7 @@ struct ConfigValue {
 // whether it is a secret (shown as ****).
 struct ConfigKey {
     const char* key;
-    const char* env;   // nullptr when no environment override exists
+    const char* env; // nullptr when no environment override exists
     const char* fallback;
     bool secret;
     bool is_list;

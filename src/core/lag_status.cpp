@@ -179,6 +179,8 @@ GroupVerdict evaluate_group(const LagHistory& history, const std::vector<Partiti
         g.drain_seconds = 0.0;
     else if (drain_known && drain > 0)
         g.drain_seconds = static_cast<double>(g.total_lag) / drain;
+    g.keeping_up = g.total_lag > 0 && g.consume_rate && *g.consume_rate > 0 &&
+                   static_cast<double>(g.total_lag) <= *g.consume_rate * kKeepingUpSeconds;
     return g;
 }
 

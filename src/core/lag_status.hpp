@@ -100,8 +100,14 @@ struct GroupVerdict {
     // over the summed lag-decrease rate. 0 when there is no lag; empty when the
     // lag is not shrinking (or no trend is known yet): it will not drain.
     std::optional<double> drain_seconds;
+    // Lag exists but is no backlog: at most kKeepingUpSeconds of the group's consume rate
+    // (a streaming consumer that commits once a second always trails the head a little,
+    // and its lag neither grows nor drains). Shown instead of an infinite drain time.
+    bool keeping_up = false;
     std::vector<PartitionVerdict> partitions; // same order as the input
 };
+
+inline constexpr double kKeepingUpSeconds = 10.0;
 
 GroupVerdict evaluate_group(const LagHistory& history, const std::vector<PartitionInput>& parts,
                             int64_t now_ms, const LagRules& rules);

@@ -63,14 +63,26 @@ static std::string tail_of(const std::string& path, std::size_t max_bytes = 1500
 LocalRedis::LocalRedis(std::string dir, int port, std::string password)
     : dir_(std::move(dir)), port_(port ? port : free_tcp_port()), password_(std::move(password)) {}
 
-LocalRedis::~LocalRedis() { stop(); }
+LocalRedis::~LocalRedis() {
+    stop();
+}
 
 void LocalRedis::start(int timeout_ms) {
     fs::create_directories(dir_);
     std::string log = dir_ + "/redis.log";
-    std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_),
-                                     "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                     "--dir", dir_, "--daemonize", "no"};
+    std::vector<std::string> argv = {"redis-server",
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--dir",
+                                     dir_,
+                                     "--daemonize",
+                                     "no"};
     if (!password_.empty()) argv.insert(argv.end(), {"--requirepass", password_});
     pid_ = spawn_process(argv, {.log_file = log});
     if (!wait_for_port("127.0.0.1", port_, timeout_ms) || !process_alive(pid_)) {
@@ -98,9 +110,13 @@ std::string postgres_bindir() {
 LocalPostgres::LocalPostgres(std::string dir, int port)
     : dir_(std::move(dir)), port_(port ? port : free_tcp_port()) {}
 
-LocalPostgres::~LocalPostgres() { stop(); }
+LocalPostgres::~LocalPostgres() {
+    stop();
+}
 
-std::string LocalPostgres::run_as() const { return geteuid() == 0 ? "postgres" : ""; }
+std::string LocalPostgres::run_as() const {
+    return geteuid() == 0 ? "postgres" : "";
+}
 
 std::string LocalPostgres::conninfo(const std::string& dbname) const {
     return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + dbname +
@@ -131,14 +147,23 @@ void LocalPostgres::start(int timeout_ms) {
             throw Error("initdb failed in " + data + " (is " + dir_ +
                         " reachable by the postgres user?):\n" + r.output);
     }
-    std::vector<std::string> argv = {bindir + "/postgres", "-D", data,
-                                     "-p", std::to_string(port_),
-                                     "-k", dir_,
-                                     "-c", "listen_addresses=127.0.0.1",
-                                     "-c", "wal_level=logical",
-                                     "-c", "max_replication_slots=8",
-                                     "-c", "max_wal_senders=8",
-                                     "-c", "fsync=off"};
+    std::vector<std::string> argv = {bindir + "/postgres",
+                                     "-D",
+                                     data,
+                                     "-p",
+                                     std::to_string(port_),
+                                     "-k",
+                                     dir_,
+                                     "-c",
+                                     "listen_addresses=127.0.0.1",
+                                     "-c",
+                                     "wal_level=logical",
+                                     "-c",
+                                     "max_replication_slots=8",
+                                     "-c",
+                                     "max_wal_senders=8",
+                                     "-c",
+                                     "fsync=off"};
     SpawnOptions opts{.run_as = user, .log_file = log};
     pid_ = spawn_process(argv, opts);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -154,10 +179,10 @@ void LocalPostgres::start(int timeout_ms) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    auto exists = run_process({bindir + "/psql", "-h", dir_, "-p", std::to_string(port_), "-U",
-                               "postgres", "-d", "postgres", "-Atc",
-                               "SELECT 1 FROM pg_database WHERE datname='ebap'"},
-                              10000, as);
+    auto exists =
+        run_process({bindir + "/psql", "-h", dir_, "-p", std::to_string(port_), "-U", "postgres",
+                     "-d", "postgres", "-Atc", "SELECT 1 FROM pg_database WHERE datname='ebap'"},
+                    10000, as);
     if (exists.output.find('1') == std::string::npos)
         run_process({bindir + "/createdb", "-h", dir_, "-p", std::to_string(port_), "-U",
                      "postgres", "ebap"},

@@ -22,8 +22,7 @@ bool color_enabled(std::FILE* stream) {
 Tone tone_of(const std::string& w) {
     if (w == "UP" || w == "OK" || w == "ok" || w == "Stable" || w == "RUNNING") return Tone::Ok;
     if (w == "DEGRADED" || w == "WARN" || w == "warn" || w == "STALL") return Tone::Warn;
-    if (w == "DOWN" || w == "ERR" || w == "STOP" || w == "crit" || w == "FAILED")
-        return Tone::Crit;
+    if (w == "DOWN" || w == "ERR" || w == "STOP" || w == "crit" || w == "FAILED") return Tone::Crit;
     if (w == "UNKNOWN" || w == "unknown" || w == "-") return Tone::Dim;
     return Tone::Plain;
 }
@@ -51,12 +50,18 @@ int display_width(const std::string& s) {
 
 static const char* sgr(Tone t) {
     switch (t) {
-    case Tone::Ok: return "\033[32m";
-    case Tone::Warn: return "\033[33m";
-    case Tone::Crit: return "\033[31;1m";
-    case Tone::Dim: return "\033[2m";
-    case Tone::Accent: return "\033[36m";
-    case Tone::Plain: break;
+    case Tone::Ok:
+        return "\033[32m";
+    case Tone::Warn:
+        return "\033[33m";
+    case Tone::Crit:
+        return "\033[31;1m";
+    case Tone::Dim:
+        return "\033[2m";
+    case Tone::Accent:
+        return "\033[36m";
+    case Tone::Plain:
+        break;
     }
     return "";
 }
@@ -72,15 +77,18 @@ std::string Table::render(bool color) const {
     std::vector<int> width(columns_.size());
     for (std::size_t c = 0; c < columns_.size(); ++c) {
         width[c] = display_width(columns_[c].title);
-        for (const auto& row : rows_) width[c] = std::max(width[c], display_width(row[c]));
+        for (const auto& row : rows_)
+            width[c] = std::max(width[c], display_width(row[c]));
     }
     std::string out;
     auto cell = [&](const std::string& text, std::size_t c, Tone tone) {
         int pad = width[c] - display_width(text);
         bool last = c + 1 == columns_.size();
         if (columns_[c].align == Right) out.append(pad, ' ');
-        if (color && tone != Tone::Plain) out += std::string(sgr(tone)) + text + "\033[0m";
-        else out += text;
+        if (color && tone != Tone::Plain)
+            out += std::string(sgr(tone)) + text + "\033[0m";
+        else
+            out += text;
         if (columns_[c].align == Left && !last) out.append(pad, ' ');
         if (!last) out += "  ";
     };
@@ -88,7 +96,8 @@ std::string Table::render(bool color) const {
         cell(columns_[c].title, c, color ? Tone::Accent : Tone::Plain);
     out += '\n';
     for (std::size_t r = 0; r < rows_.size(); ++r) {
-        for (std::size_t c = 0; c < columns_.size(); ++c) cell(rows_[r][c], c, tones_[r][c]);
+        for (std::size_t c = 0; c < columns_.size(); ++c)
+            cell(rows_[r][c], c, tones_[r][c]);
         out += '\n';
     }
     return out;
@@ -127,7 +136,8 @@ std::string fmt_count(double n) {
 std::string fmt_bytes(double n) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     int u = 0;
-    while (n >= 1024 && u < 4) n /= 1024, ++u;
+    while (n >= 1024 && u < 4)
+        n /= 1024, ++u;
     return u == 0 ? fmt::format("{:.0f} B", n) : fmt::format("{:.1f} {}", n, units[u]);
 }
 

@@ -43,9 +43,9 @@ void print_json(const nlohmann::json& doc);
 void print_table(const Table& t);
 
 // Small formatting helpers shared by every view.
-std::string fmt_duration_ms(double ms);      // "850 ms", "2.1 s", "3m 05s", "2h 01m"
-std::string fmt_count(double n);             // 950, 1.2K, 3.4M
-std::string fmt_bytes(double n);             // 512 B, 1.2 KiB, 3.4 MiB
-std::int64_t now_ms();                       // wall clock epoch ms
+std::string fmt_duration_ms(double ms); // "850 ms", "2.1 s", "3m 05s", "2h 01m"
+std::string fmt_count(double n);        // 950, 1.2K, 3.4M
+std::string fmt_bytes(double n);        // 512 B, 1.2 KiB, 3.4 MiB
+std::int64_t now_ms();                  // wall clock epoch ms
 
 } // namespace ebap

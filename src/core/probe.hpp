@@ -19,18 +19,18 @@ const char* health_name(Health h); // "UP", "DEGRADED", "DOWN", "UNKNOWN"
 struct ProbeResult {
     Health state = Health::Unknown;
     double latency_ms = 0;
-    std::string detail;          // one line an operator can act on
-    std::int64_t at_ms = 0;      // wall-clock epoch ms when measured
+    std::string detail;     // one line an operator can act on
+    std::int64_t at_ms = 0; // wall-clock epoch ms when measured
 };
 
 struct ProbeTarget {
-    std::string service;         // ServiceSpec::name
+    std::string service; // ServiceSpec::name
     ProbeSpec spec;
 };
 
 struct ProbeOptions {
-    int timeout_ms = 2000;       // default per-probe deadline
-    std::string redis_password;  // used by redis probes
+    int timeout_ms = 2000;                       // default per-probe deadline
+    std::string redis_password;                  // used by redis probes
     std::string pg_user, pg_password, pg_dbname; // used by postgres probes
 };
 

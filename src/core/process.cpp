@@ -34,9 +34,11 @@ namespace {
     }
     // Set after the uid change, which clears it.
     if (opts.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
-    for (const auto& e : opts.env) putenv(const_cast<char*>(e.c_str()));
+    for (const auto& e : opts.env)
+        putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
     _exit(127);
@@ -67,7 +69,8 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
     if (fd < 0) throw Error("cannot open log " + opts.log_file + ": " + std::strerror(errno));
     if (!opts.run_as.empty() && geteuid() == 0) {
         if (passwd* pw = getpwnam(opts.run_as.c_str()))
-            if (fchown(fd, pw->pw_uid, pw->pw_gid) != 0) { /* log stays root-owned; fine */ }
+            if (fchown(fd, pw->pw_uid, pw->pw_gid) != 0) { /* log stays root-owned; fine */
+            }
     }
     pid_t pid;
     try {

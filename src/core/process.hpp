@@ -7,9 +7,9 @@
 namespace ebap {
 
 struct SpawnOptions {
-    std::string run_as;          // user name to switch to (when we are root), empty = stay
-    std::string log_file;        // stdout+stderr appended here; empty = /dev/null
-    bool die_with_parent = true; // PR_SET_PDEATHSIG: no orphan survives us
+    std::string run_as;           // user name to switch to (when we are root), empty = stay
+    std::string log_file;         // stdout+stderr appended here; empty = /dev/null
+    bool die_with_parent = true;  // PR_SET_PDEATHSIG: no orphan survives us
     std::vector<std::string> env; // extra NAME=VALUE entries
 };
 
@@ -17,9 +17,9 @@ struct SpawnOptions {
 pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& opts = {});
 
 struct RunResult {
-    int exit_code = -1;          // -1 when killed or timed out
+    int exit_code = -1; // -1 when killed or timed out
     bool timed_out = false;
-    std::string output;          // stdout and stderr, interleaved
+    std::string output; // stdout and stderr, interleaved
 };
 
 // Runs to completion or kills it at the deadline.

@@ -45,15 +45,18 @@ CommandDef doctor_command() {
                         results = probe_round(targets, probe_options(c));
                     }
                     bool ok = true;
-                    for (const auto& r : results) ok = ok && r.state == Health::Up;
+                    for (const auto& r : results)
+                        ok = ok && r.state == Health::Up;
                     if (ctx.global.json) {
                         nlohmann::json values = nlohmann::json::array();
                         for (const auto& k : config_keys()) {
                             const auto& v = c.value(k.key);
                             nlohmann::json value = v.is_list ? nlohmann::json(v.list)
                                                              : nlohmann::json(shown(c, k.key));
-                            values.push_back({{"key", k.key}, {"value", value},
-                                              {"origin", v.origin}, {"secret", k.secret}});
+                            values.push_back({{"key", k.key},
+                                              {"value", value},
+                                              {"origin", v.origin},
+                                              {"secret", k.secret}});
                         }
                         nlohmann::json checks = nlohmann::json::array();
                         for (std::size_t i = 0; i < results.size(); ++i)
@@ -62,12 +65,16 @@ CommandDef doctor_command() {
                                               {"state", health_name(results[i].state)},
                                               {"latency_ms", results[i].latency_ms},
                                               {"detail", results[i].detail}});
-                        print_json({{"config_file", c.file()}, {"catalog", c.str("catalog.name")},
-                                    {"warnings", c.warnings()}, {"values", values},
-                                    {"connectivity", checks}, {"ok", ok}});
+                        print_json({{"config_file", c.file()},
+                                    {"catalog", c.str("catalog.name")},
+                                    {"warnings", c.warnings()},
+                                    {"values", values},
+                                    {"connectivity", checks},
+                                    {"ok", ok}});
                     } else {
-                        std::printf("configuration file: %s\n\n",
-                                    c.file().empty() ? "(none; built-in defaults)" : c.file().c_str());
+                        std::printf("configuration file: %s\n\n", c.file().empty()
+                                                                      ? "(none; built-in defaults)"
+                                                                      : c.file().c_str());
                         Table t({{"KEY"}, {"VALUE"}, {"FROM"}});
                         for (const auto& k : config_keys())
                             t.add({k.key, shown(c, k.key), c.value(k.key).origin},
@@ -75,7 +82,10 @@ CommandDef doctor_command() {
                         print_table(t);
                         if (!results.empty()) {
                             std::printf("\n");
-                            Table n({{"ENDPOINT"}, {"ADDRESS"}, {"STATE"}, {"LATENCY", Table::Right},
+                            Table n({{"ENDPOINT"},
+                                     {"ADDRESS"},
+                                     {"STATE"},
+                                     {"LATENCY", Table::Right},
                                      {"DETAIL"}});
                             for (std::size_t i = 0; i < results.size(); ++i) {
                                 std::string st = health_name(results[i].state);

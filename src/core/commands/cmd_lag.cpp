@@ -44,11 +44,13 @@ const char* infinity_sign() {
     return cs && std::strcmp(cs, "UTF-8") == 0 ? "∞" : "inf";
 }
 
-// "-" for a group without partitions, "done" without lag, "?" before a trend
-// is known, "∞" when the lag does not shrink.
+// "-" for a group without partitions, "done" without lag, "current" when the lag is
+// only the last seconds of consumption, "?" before a trend is known, "∞" when the lag
+// does not shrink.
 std::string drain_text(const GroupVerdict& v) {
     if (v.partitions.empty()) return "-";
     if (v.total_lag == 0) return "done";
+    if (v.keeping_up && !v.drain_seconds) return "current";
     if (v.drain_seconds) return fmt_duration_ms(*v.drain_seconds * 1000.0);
     return v.consume_rate ? infinity_sign() : "?";
 }
@@ -105,6 +107,7 @@ void print_json_report(const KafkaLagSnapshot& snap, const std::map<std::string,
                               {"total_lag", g.verdict.total_lag},
                               {"consume_rate", nullable(g.verdict.consume_rate)},
                               {"drain_seconds", nullable(g.verdict.drain_seconds)},
+                              {"keeping_up", g.verdict.keeping_up},
                               {"partitions", parts}});
     }
     print_json({{"bootstrap", snap.bootstrap},

@@ -62,16 +62,21 @@ int report(Context& ctx, const std::vector<ProbeResult>& results) {
                                 {"since_ms", since[i]},
                                 {"optional", s.optional}});
         }
-        print_json({{"catalog", cat.name}, {"healthy", all_up(cat, results)},
-                    {"services", services}});
+        print_json(
+            {{"catalog", cat.name}, {"healthy", all_up(cat, results)}, {"services", services}});
     } else {
-        Table t({{"SERVICE"}, {"STACK"}, {"STATE"}, {"LATENCY", Table::Right}, {"SINCE", Table::Right},
+        Table t({{"SERVICE"},
+                 {"STACK"},
+                 {"STATE"},
+                 {"LATENCY", Table::Right},
+                 {"SINCE", Table::Right},
                  {"DETAIL"}});
         for (std::size_t i = 0; i < results.size(); ++i) {
             const auto& r = results[i];
             std::string state = health_name(r.state);
             t.add({cat.services[i].name, cat.services[i].stack, state,
-                   fmt_duration_ms(r.latency_ms), fmt_duration_ms(double(now - since[i])), r.detail},
+                   fmt_duration_ms(r.latency_ms), fmt_duration_ms(double(now - since[i])),
+                   r.detail},
                   {Tone::Plain, Tone::Dim, tone_of(state)});
         }
         print_table(t);

@@ -20,9 +20,8 @@ CommandDef broker_command();
 
 const std::vector<CommandDef>& core_commands() {
     static const std::vector<CommandDef> all = {
-        status_command(), lag_command(), kpi_command(),
-        geo_command(),    doctor_command(), demo_command(),
-        broker_command(),
+        status_command(), lag_command(),  kpi_command(),    geo_command(),
+        doctor_command(), demo_command(), broker_command(),
     };
     return all;
 }
@@ -30,7 +29,8 @@ const std::vector<CommandDef>& core_commands() {
 const Config& Context::config() {
     if (!config_) {
         config_ = Config::load(global.config_path);
-        for (const auto& w : config_->warnings()) std::fprintf(stderr, "ebapctl: warning: %s\n", w.c_str());
+        for (const auto& w : config_->warnings())
+            std::fprintf(stderr, "ebapctl: warning: %s\n", w.c_str());
         if (!global.catalog.empty()) config_->set("catalog.name", global.catalog, "flag --catalog");
     }
     return *config_;
@@ -43,8 +43,10 @@ const Catalog& Context::catalog() {
 
 std::vector<std::string> command_names(const std::vector<CommandDef>& extra) {
     std::vector<std::string> names;
-    for (const auto& d : core_commands()) names.push_back(d.name);
-    for (const auto& d : extra) names.push_back(d.name);
+    for (const auto& d : core_commands())
+        names.push_back(d.name);
+    for (const auto& d : extra)
+        names.push_back(d.name);
     return names;
 }
 
@@ -64,8 +66,10 @@ int run_cli(int argc, char** argv, const std::vector<CommandDef>& extra) {
     Action chosen;
     const CommandDef* chosen_def = nullptr;
     std::vector<const CommandDef*> all;
-    for (const auto& d : core_commands()) all.push_back(&d);
-    for (const auto& d : extra) all.push_back(&d);
+    for (const auto& d : core_commands())
+        all.push_back(&d);
+    for (const auto& d : extra)
+        all.push_back(&d);
     for (const CommandDef* pdef : all) {
         const CommandDef& def = *pdef;
         CLI::App* sub = app.add_subcommand(def.name, def.summary);
