@@ -36,7 +36,8 @@ std::optional<std::string> TelemetryDecoder::decode(std::string_view json, Telem
     od::document doc;
     if (auto e = m.parser.iterate(m.buf.get(), json.size(), m.cap).get(doc)) return bad(e);
     od::object obj;
-    if (doc.get_object().get(obj)) return std::string("not a JSON object");
+    if (auto e = doc.get_object().get(obj))
+        return e == simdjson::INCORRECT_TYPE ? std::string("not a JSON object") : bad(e);
     bool has_value = false;
     for (auto f : obj) {
         od::field field;

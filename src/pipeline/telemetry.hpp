@@ -1,8 +1,9 @@
 #pragma once
 // Service telemetry (topic ebap.metrics.telemetry, records {service, region, metric,
 // value, ts}): the worker keeps the latest value per service and metric in the hash
-// `<prefix>svc:<service>` (fields <metric>, <metric>:ts, region), written inside the
-// same MULTI/EXEC as the batch whose offsets cover the records.
+// `<prefix>svc:<service>` (fields <metric>, <metric>:ts, region). They are plain HSETs
+// sent just BEFORE the MULTI/EXEC that commits the records' offsets: latest values are
+// idempotent, so a replay after a crash between the two writes the same values again.
 #include <cstdint>
 #include <map>
 #include <memory>
