@@ -416,3 +416,55 @@ TEST(EnrichJson, RandomEventsRoundTrip) {
 
 } // namespace
 } // namespace ebap::pipeline
+
+namespace ebap::pipeline {
+namespace {
+
+// The worker's splice from decoder offsets gives the same JSON as the text scan, for
+// region/user first, middle, last, escaped, nested, pretty-printed and absent.
+TEST(EnrichJson, SpliceFromDecoderOffsetsMatchesTheTextScan) {
+    const auto ev = [] {
+        return nlohmann::json{
+            {"event_id", "e-1"}, {"user_id", 7}, {"event_type", "view"}, {"ts", 1700000000000}};
+    };
+    std::vector<std::string> inputs;
+    inputs.push_back(ev().dump());
+    inputs.push_back(R"({"region":"x","event_id":"e","user_id":1,"event_type":"view","ts":5})");
+    inputs.push_back(R"({"event_id":"e","user_id":1,"region":"x","event_type":"view","ts":5})");
+    inputs.push_back(R"({"event_id":"e","user_id":1,"event_type":"view","ts":5,"region":"x"})");
+    inputs.push_back(
+        R"({"event_id":"e","user_id":1,"event_type":"view","ts":5,"user":{"a":1},"region":"x"})");
+    inputs.push_back(R"({ "\u0072egion" : "x" , "event_id":"e","user_id":1,"event_type":"view",)"
+                     R"("ts":5, "ctx": {"region": "inner", "l": [1, "}", {"user": 2}]} })");
+    auto pretty = ev();
+    pretty["nested"] = {{"region", "stays"}};
+    pretty["region"] = "old";
+    inputs.push_back(pretty.dump(2));
+    inputs.push_back("\n\t" + pretty.dump(4) + " \n");
+
+    UserProfile p;
+    p.name = "N \"q\"";
+    p.tier = "gold";
+    p.region = "eu-west";
+    EventDecoder decoder;
+    Event e;
+    for (const std::string& raw : inputs) {
+        ASSERT_EQ(decoder.decode(raw, e), std::nullopt) << raw;
+        const UserProfile* const profiles[] = {&p, nullptr};
+        for (const UserProfile* profile : profiles) {
+            std::string spliced = "keep:";
+            append_enriched_event(spliced, e, profile, "r1");
+            ASSERT_EQ(spliced.rfind("keep:", 0), 0u);
+            const std::string scanned = enrich_json(raw, profile, "r1");
+            EXPECT_EQ(nlohmann::json::parse(spliced.substr(5)), nlohmann::json::parse(scanned))
+                << raw << "\n"
+                << spliced;
+            if (raw.find('\n') == std::string::npos && raw.find(' ') == std::string::npos) {
+                EXPECT_EQ(spliced.substr(5), scanned) << raw; // compact input: same bytes
+            }
+        }
+    }
+}
+
+} // namespace
+} // namespace ebap::pipeline

@@ -256,7 +256,7 @@ void ConsumerThread::count_event(const UserProfile* profile, std::int32_t partit
     ColdBatch& batch = cold_batches_[p];
     const auto before = static_cast<std::int64_t>(batch.held_bytes());
     batch.append(event_.ts_ms, region,
-                 [&](std::string& out) { append_enriched_json(out, event_.raw, profile, region); });
+                 [&](std::string& out) { append_enriched_event(out, event_, profile, region); });
     cold_held_ += static_cast<std::int64_t>(batch.held_bytes()) - before;
 }
 

@@ -56,6 +56,31 @@ bool key_is(std::string_view key, std::string_view name) {
 
 } // namespace
 
+namespace {
+
+bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+void append_resolved(std::string& out, bool first, const UserProfile* profile,
+                     std::string_view region) {
+    if (!first) out.push_back(',');
+    out.append("\"region\":");
+    append_json_string(out, region);
+    if (profile) {
+        out.append(",\"user\":{\"name\":");
+        append_json_string(out, profile->name);
+        out.append(",\"tier\":");
+        append_json_string(out, profile->tier);
+        out.append(",\"region\":");
+        append_json_string(out, profile->region);
+        out.push_back('}');
+    }
+    out.push_back('}');
+}
+
+} // namespace
+
 void append_enriched_json(std::string& out, std::string_view raw, const UserProfile* profile,
                           std::string_view region) {
     const std::size_t start = out.size();
@@ -93,19 +118,34 @@ void append_enriched_json(std::string& out, std::string_view raw, const UserProf
         if (raw[p] != ',') fail();
         p = skip_ws(raw, p + 1);
     }
-    if (!first) out.push_back(',');
-    out.append("\"region\":");
-    append_json_string(out, region);
-    if (profile) {
-        out.append(",\"user\":{\"name\":");
-        append_json_string(out, profile->name);
-        out.append(",\"tier\":");
-        append_json_string(out, profile->tier);
-        out.append(",\"region\":");
-        append_json_string(out, profile->region);
-        out.push_back('}');
+    append_resolved(out, first, profile, region);
+}
+
+void append_enriched_event(std::string& out, const Event& e, const UserProfile* profile,
+                           std::string_view region) {
+    const std::string_view raw = e.raw;
+    const std::size_t n = e.member_at.size();
+    const std::size_t close = raw.find_last_of('}');
+    if (n > 64 || close == std::string_view::npos)
+        return append_enriched_json(out, raw, profile, region);
+    out.push_back('{');
+    bool first = true;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (e.replaced >> i & 1) continue;
+        const std::size_t begin = e.member_at[i];
+        std::size_t end = i + 1 < n ? e.member_at[i + 1] : close;
+        if (end > raw.size() || end < begin) return append_enriched_json(out, raw, profile, region);
+        // A member runs up to the next key: drop the whitespace and the separating comma.
+        while (end > begin && is_ws(raw[end - 1]))
+            --end;
+        if (i + 1 < n && end > begin && raw[end - 1] == ',') --end;
+        while (end > begin && is_ws(raw[end - 1]))
+            --end;
+        if (!first) out.push_back(',');
+        out.append(raw.substr(begin, end - begin));
+        first = false;
     }
-    out.push_back('}');
+    append_resolved(out, first, profile, region);
 }
 
 std::string enrich_json(std::string_view raw, const UserProfile* profile, std::string_view region) {

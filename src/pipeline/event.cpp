@@ -352,6 +352,8 @@ std::optional<std::string> EventDecoder::decode(std::string_view json, Event& ou
     out.latency_ms = -1;
     out.error = false;
     out.raw = json;
+    out.member_at.clear();
+    out.replaced = 0;
 
     if (json.size() > kMaxEventBytes)
         return fmt::format("record of {} bytes is larger than the {} byte limit", json.size(),
@@ -375,7 +377,13 @@ std::optional<std::string> EventDecoder::decode(std::string_view json, Event& ou
         od::field f;
         std::string_view key;
         if (auto e = std::move(item).get(f)) return im.syntax_reason(doc, e, json);
+        // raw() points just past the key's opening quote, in the padded copy of json (read
+        // before unescaped_key(), which may unescape the key in place).
+        const std::size_t at = static_cast<std::size_t>(f.key().raw() - im.buf.get()) - 1;
         if (auto e = f.unescaped_key().get(key)) return im.syntax_reason(doc, e, json);
+        if (out.member_at.size() < 64 && (key == "region" || key == "user"))
+            out.replaced |= std::uint64_t{1} << out.member_at.size();
+        out.member_at.push_back(static_cast<std::uint32_t>(at));
         const Read r = im.field(key, f.value(), out, seen);
         if (r == Read::syntax) return im.syntax_reason(doc, im.syntax_error, json);
         if (r == Read::rule) return std::move(im.reason);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ebap::pipeline {
 
@@ -30,6 +31,10 @@ struct Event {
     double latency_ms = -1; // < 0: unknown
     bool error = false;     // status "error" or event_type "error"
     std::string_view raw;   // the bytes given to decode(); valid as long as they are
+    // Where raw's top-level members start (the key's opening quote), in order, and which
+    // of them are "region" or "user" (bit i: member i), for append_enriched_event.
+    std::vector<std::uint32_t> member_at;
+    std::uint64_t replaced = 0;
 };
 
 // Records larger than this are rejected before parsing (Kafka's default limit is 1 MiB).
@@ -63,5 +68,11 @@ std::string enrich_json(std::string_view raw, const UserProfile* profile, std::s
 // Same, appended to out (lets a batch writer reuse one buffer).
 void append_enriched_json(std::string& out, std::string_view raw, const UserProfile* profile,
                           std::string_view region);
+// The same line for an event decode() just filled, spliced from the member offsets the
+// decoder recorded (no second scan of the text). The same JSON as
+// append_enriched_json(out, e.raw, ...) (whitespace inside a member is kept as sent);
+// falls back to it past 64 members.
+void append_enriched_event(std::string& out, const Event& e, const UserProfile* profile,
+                           std::string_view region);
 
 } // namespace ebap::pipeline
