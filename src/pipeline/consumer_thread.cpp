@@ -349,6 +349,7 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     commit_to_kafka(committed_, false);
     paused_ = false;
     ThreadMetrics::set(m_.assigned_partitions, partitions->cnt);
+    ThreadMetrics::add(m_.assignments, 1);
     std::int64_t none = 0;
     if (partitions->cnt > 0) sh_.first_assign_ms.compare_exchange_strong(none, now_ms());
 }

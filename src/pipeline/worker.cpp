@@ -234,6 +234,7 @@ WorkerSummary Worker::summarize(double wall_s, const std::vector<std::string>& e
     w.profiles = static_cast<std::int64_t>(profiles_->size());
     w.cdc_bootstrap_ms = snap.cdc_bootstrap_ms;
     w.poll_s = double(t.poll_us_total) / 1e6;
+    w.assignments = t.assignments_total;
     w.process_s = double(t.process_us_total) / 1e6;
     w.flush_s = double(t.flush_us_total) / 1e6;
     w.cold_s = double(t.cold_us_total) / 1e6;

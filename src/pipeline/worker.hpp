@@ -35,7 +35,8 @@ struct WorkerSummary {
     // consumer-thread seconds, summed over threads: in the consume call, handling
     // records, hot-path flushes, cold-path writes
     double poll_s = 0, process_s = 0, flush_s = 0, cold_s = 0;
-    double assign_wait_s = 0; // start until the group gave this process its first partitions
+    std::int64_t assignments = 0; // assignments received over all threads (rebalances)
+    double assign_wait_s = 0;     // start until the group gave this process its first partitions
     double events_per_s() const { return wall_s > 0 ? double(records) / wall_s : 0; }
     // Throughput once partitions were assigned (the group join is the broker's pace).
     double events_per_s_assigned() const {

@@ -62,6 +62,7 @@ WorkerMetricsSnapshot WorkerMetrics::snapshot() const {
         x.open_windows = load(t.open_windows);
         x.queue_depth = load(t.queue_depth);
         x.cold_pending = load(t.cold_pending);
+        x.assignments_total = load(t.assignments);
         x.assigned_partitions = load(t.assigned_partitions);
         x.consumer_lag = load(t.consumer_lag);
         x.paused = t.paused.load(std::memory_order_relaxed);
@@ -108,6 +109,7 @@ ThreadMetricsSnapshot WorkerMetricsSnapshot::total() const {
         t.open_windows += x.open_windows;
         t.queue_depth += x.queue_depth;
         t.cold_pending += x.cold_pending;
+        t.assignments_total += x.assignments_total;
         t.assigned_partitions += x.assigned_partitions;
         t.consumer_lag += x.consumer_lag;
         t.paused = t.paused || x.paused;

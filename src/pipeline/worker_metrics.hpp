@@ -29,8 +29,9 @@ struct ThreadMetricsSnapshot {
     std::int64_t queue_depth = 0;  // records in the pending batch (bounded queue)
     std::int64_t cold_pending = 0; // records read but not yet in cold-path objects
     std::int64_t assigned_partitions = 0;
-    std::int64_t consumer_lag = 0; // high watermark - position, summed
-    bool paused = false;           // partitions paused while a sink fails
+    std::int64_t assignments_total = 0; // partition assignments received (rebalances)
+    std::int64_t consumer_lag = 0;      // high watermark - position, summed
+    bool paused = false;                // partitions paused while a sink fails
     // flush stage
     std::int64_t flushes_total = 0;
     std::int64_t flush_last_us = 0, flush_max_us = 0;
@@ -68,7 +69,7 @@ struct ThreadMetrics {
     std::atomic<std::int64_t> records{0}, bytes{0}, events{0}, late{0}, dlq{0}, join_misses{0},
         telemetry{0};
     std::atomic<std::int64_t> watermark_ms{0}, open_windows{0}, queue_depth{0}, cold_pending{0},
-        assigned_partitions{0}, consumer_lag{0};
+        assigned_partitions{0}, consumer_lag{0}, assignments{0};
     std::atomic<bool> paused{false};
     std::atomic<std::int64_t> flushes{0}, flush_last_us{0}, flush_max_us{0}, cold_last_us{0},
         redis_last_us{0}, cold_objects{0}, cold_bytes{0}, sink_errors{0}, commit_errors{0};

@@ -67,6 +67,7 @@ void print_summary(const Context& ctx, const WorkerSummary& s) {
                     {"telemetry", s.telemetry},
                     {"redis", {{"flushes", s.redis_flushes}}},
                     {"cold", {{"objects", s.cold_objects}, {"bytes", s.cold_bytes}}},
+                    {"assignments", s.assignments},
                     {"thread_s",
                      {{"poll", s.poll_s},
                       {"process", s.process_s},
