@@ -15,6 +15,15 @@ KafkaLagSnapshot collect_kafka_lag(KafkaAdmin& admin, const std::vector<std::str
     std::vector<TopicInfo> usable;
     for (const auto& t : info.topics)
         if (t.error.empty() && t.partitions > 0) usable.push_back(t);
+    // Committed offsets first, high watermarks after: a commit landing between the two
+    // reads then shows as lag, never as a committed offset past the high watermark.
+    std::vector<TopicPartition> all;
+    for (const auto& t : usable)
+        for (int32_t p = 0; p < t.partitions; ++p)
+            all.push_back({t.name, p});
+    std::vector<std::vector<CommittedOffset>> committed;
+    for (const auto& g : groups)
+        committed.push_back(admin.committed(g, all));
     for (auto& tw : admin.watermarks(usable)) {
         TopicOffsets to;
         to.name = tw.topic;
@@ -26,13 +35,9 @@ KafkaLagSnapshot collect_kafka_lag(KafkaAdmin& admin, const std::vector<std::str
         to.watermarks = std::move(tw.partitions);
         snap.topics.push_back(std::move(to));
     }
-    std::vector<TopicPartition> all;
-    for (const auto& t : snap.topics)
-        for (const auto& w : t.watermarks)
-            all.push_back({t.name, w.partition});
-    for (const auto& g : groups)
+    for (std::size_t i = 0; i < groups.size(); ++i)
         snap.groups.push_back(
-            compute_group_lag(g, snap.topics, admin.committed(g, all), admin.group_info(g)));
+            compute_group_lag(groups[i], snap.topics, committed[i], admin.group_info(groups[i])));
     return snap;
 }
 
