@@ -175,6 +175,11 @@ class CrashingStorage : public LocalDirStorage {
         std::ofstream(temp_path(key)) << data.substr(0, data.size() / 2);
         throw Error("simulated crash");
     }
+    // A crash between put_all's renames leaves the same: some objects, one temp file.
+    void put_all(const std::vector<std::pair<std::string, std::string>>& objects) override {
+        for (const auto& [key, data] : objects)
+            put(key, data);
+    }
 
   private:
     int left_;
@@ -281,9 +286,6 @@ TEST_F(ColdSinkTest, BadInputsAreRefused) {
     EXPECT_EQ(utc_day(kDay1 + kDayMs - 1), "2024-06-01");
 }
 
-} // namespace
-} // namespace ebap::pipeline
-
 namespace ebap::pipeline {
 namespace {
 
@@ -338,6 +340,42 @@ TEST_F(ColdSinkTest, CompressedBatchHoldsFramesNotRawLinesAndWritesTheSameConten
     EXPECT_TRUE(moved.groups().begin()->second.lines.ends_with("{}\n"));
     moved.clear();
     EXPECT_EQ(moved.held_bytes(), 0u);
+}
+
+} // namespace
+} // namespace ebap::pipeline
+
+TEST_F(ColdSinkTest, PutAllLandsEveryObjectAndLeavesNothingHiddenOrHalfOnFailure) {
+    LocalDirStorage storage(root_.path());
+    storage.prepare();
+    std::vector<std::pair<std::string, std::string>> objects = {
+        {"events/day=2026-11-30/region=eu/a.zst", "alpha"},
+        {"events/day=2026-11-30/region=us/b.zst", "bravo"},
+        {"events/day=2026-12-01/region=eu/c.zst", std::string(300000, 'c')},
+    };
+    storage.put_all(objects);
+    for (const auto& [key, data] : objects)
+        EXPECT_EQ(storage.get(key), data) << key;
+    for (const auto& f : all_files(root_.path()))
+        EXPECT_FALSE(fs::path(f).filename().string().starts_with(".")) << f;
+
+    // A key whose directory cannot exist (a file is in the way): the batch fails naming it,
+    // and neither the objects before it nor any temp file is left behind.
+    std::ofstream(root_.file("events/day=2026-12-02")) << "in the way";
+    std::vector<std::pair<std::string, std::string>> bad = {
+        {"events/day=2026-11-30/region=eu/d.zst", "delta"},
+        {"events/day=2026-12-02/region=eu/e.zst", "echo"},
+    };
+    try {
+        storage.put_all(bad);
+        FAIL() << "put_all into a path blocked by a file must throw";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("day=2026-12-02"), std::string::npos) << e.what();
+    }
+    for (const auto& f : all_files(root_.path())) {
+        EXPECT_FALSE(fs::path(f).filename().string().starts_with(".")) << f;
+        EXPECT_EQ(f.find("d.zst"), std::string::npos) << f;
+    }
 }
 
 } // namespace

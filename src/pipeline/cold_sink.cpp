@@ -221,8 +221,8 @@ void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
             ps.log.append(add);
         }
 
+        storage_->put_all(objects);
         for (const auto& [key, blob] : objects) {
-            storage_->put(key, blob);
             bytes_ += blob.size();
             ++objects_;
         }

@@ -62,18 +62,21 @@ std::string LocalDirStorage::temp_path(const std::string& key) const {
     return (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
 }
 
-void LocalDirStorage::put(const std::string& key, std::string_view data) {
-    const fs::path final_path = fs::path(root_) / key;
+namespace {
+
+// Writes data to the hidden temporary name of final_path; fsyncs it when asked. Returns
+// whether the directory had to be created.
+bool write_temp(const fs::path& final_path, const std::string& tmp, std::string_view data,
+                bool sync) {
     const fs::path dir = final_path.parent_path();
     std::error_code ec;
     const bool created = fs::create_directories(dir, ec);
     if (ec) throw Error(fmt::format("cold path: cannot create {}: {}", dir.string(), ec.message()));
-    const std::string tmp = temp_path(key);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail_errno("create", tmp);
     try {
         write_all(fd, data, tmp);
-        if (::fsync(fd) != 0) fail_errno("fsync", tmp);
+        if (sync && ::fsync(fd) != 0) fail_errno("fsync", tmp);
     } catch (...) {
         ::close(fd);
         ::unlink(tmp.c_str());
@@ -83,12 +86,35 @@ void LocalDirStorage::put(const std::string& key, std::string_view data) {
         ::unlink(tmp.c_str());
         fail_errno("close", tmp);
     }
+    return created;
+}
+
+void rename_into_place(const std::string& tmp, const fs::path& final_path) {
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
         const int e = errno;
         ::unlink(tmp.c_str());
         errno = e;
         fail_errno("rename into place", final_path.string());
     }
+}
+
+// Flushes the whole filesystem holding root (data and metadata).
+void sync_filesystem(const std::string& root) {
+    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail_errno("open directory", root);
+    const int rc = ::syncfs(fd);
+    ::close(fd);
+    if (rc != 0) fail_errno("syncfs", root);
+}
+
+} // namespace
+
+void LocalDirStorage::put(const std::string& key, std::string_view data) {
+    const fs::path final_path = fs::path(root_) / key;
+    const fs::path dir = final_path.parent_path();
+    const std::string tmp = temp_path(key);
+    const bool created = write_temp(final_path, tmp, data, true);
+    rename_into_place(tmp, final_path);
     fsync_dir(dir.string());
     // New directories must reach the disk too, up to the root.
     if (created)
@@ -96,6 +122,30 @@ void LocalDirStorage::put(const std::string& key, std::string_view data) {
             fsync_dir(d.string());
             if (d == fs::path(root_) || d == d.parent_path()) break;
         }
+}
+
+void LocalDirStorage::put_all(const std::vector<std::pair<std::string, std::string>>& objects) {
+    if (objects.size() < 2) {
+        for (const auto& [key, data] : objects)
+            put(key, data);
+        return;
+    }
+    std::vector<std::string> temps;
+    temps.reserve(objects.size());
+    try {
+        for (const auto& [key, data] : objects) {
+            temps.push_back(temp_path(key));
+            write_temp(fs::path(root_) / key, temps.back(), data, false);
+        }
+        sync_filesystem(root_); // every temporary file is whole on disk
+    } catch (...) {
+        for (const std::string& t : temps)
+            ::unlink(t.c_str());
+        throw;
+    }
+    for (std::size_t i = 0; i < objects.size(); ++i)
+        rename_into_place(temps[i], fs::path(root_) / objects[i].first);
+    sync_filesystem(root_); // the renames and any new directories
 }
 
 void LocalDirStorage::remove(const std::string& key) {
