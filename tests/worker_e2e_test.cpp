@@ -587,6 +587,35 @@ TEST_F(WorkerE2E, FailingSinksPauseAndRetryWithoutLoss) {
     EXPECT_NE(tail.find("paused"), std::string::npos) << tail;
 }
 
+TEST_F(WorkerE2E, ColdPathCatchesUpAfterAHotOnlyDrain) {
+    {
+        TestProducer p(kafka_.bootstrap());
+        produce_cdc(p);
+        produce_events(p);
+        produce_malformed(p);
+        p.flush();
+    }
+    const Truth t = truth();
+    const CliResult hot =
+        run_cli({"--json", "worker", "--drain", "--no-cold", "--threads", "2"}, env(), 90000);
+    ASSERT_EQ(hot.exit_code, 0) << hot.out << hot.err;
+    EXPECT_EQ(json::parse(hot.out)["cold"]["objects"], 0);
+    RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
+    expect_redis_matches_truth(redis, t);
+
+    // Same group with the cold path: the hot offsets are at the end, the cold path has
+    // none, so the drain replays every partition for the cold path only and ends once both
+    // paths committed the targets: Redis totals stay put, the cold path holds every event.
+    const CliResult both = run_cli({"--json", "worker", "--drain", "--threads", "2"}, env(), 90000);
+    ASSERT_EQ(both.exit_code, 0) << both.out << both.err;
+    const json summary = json::parse(both.out);
+    EXPECT_GT(summary["records"].get<std::int64_t>(), 0);
+    EXPECT_EQ(summary["events"], 0) << "the hot path must not count events twice";
+    EXPECT_GT(summary["cold"]["objects"].get<int>(), 0);
+    expect_redis_matches_truth(redis, t);
+    expect_cold_matches_truth(read_cold_path(dir_.file("cold")), t);
+}
+
 TEST_F(WorkerE2E, UnreachableEndpointsFailFastNamingThem) {
     auto e = env();
     e["REDIS_PORT"] = "1"; // nothing listens there

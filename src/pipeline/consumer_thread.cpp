@@ -165,13 +165,41 @@ void ConsumerThread::loop() {
         ThreadMetrics::add(m_.telemetry, n_telemetry_);
         n_records_ = n_bytes_ = n_events_ = n_late_ = n_dlq_ = n_misses_ = n_telemetry_ = 0;
 
-        // Draining and nothing more to read right now: commit without waiting for the timer.
-        if (n <= 0 && sh_.drain && open_records_ > 0 && !sealed_) flush(false);
+        // Draining and nothing more to read right now: commit without waiting for the timer,
+        // and once every partition of this thread reached its target, the cold batch too
+        // (the drain is done only when both paths committed the targets).
+        if (n <= 0 && sh_.drain) {
+            if (cold_records_ > 0 && !cold_failing_ && drained_assignment()) flush_cold();
+            if ((open_records_ > 0 || !cold_written_.empty()) && !sealed_) flush(false);
+        }
         if (Clock::now() >= next_gauges) {
             publish_gauges();
             next_gauges = Clock::now() + std::chrono::seconds(1);
         }
     }
+}
+
+bool ConsumerThread::drained_assignment() {
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
+        return false;
+    rd_kafka_position(rk_.get(), assigned); // the next offset this thread would read
+    bool done = true;
+    const auto& targets = sh_.drain->targets();
+    for (int i = 0; i < assigned->cnt && done; ++i) {
+        const auto& tp = assigned->elems[i];
+        const auto t = targets.find({tp.topic, tp.partition});
+        if (t == targets.end() || t->second <= 0) continue;
+        // No position yet: nothing read since the assignment; the start offset applies.
+        std::int64_t pos = tp.offset;
+        if (pos < 0) {
+            const auto c = committed_.find({tp.topic, tp.partition});
+            pos = c != committed_.end() ? c->second : -1;
+        }
+        done = pos >= t->second;
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
+    return done;
 }
 
 void ConsumerThread::handle(const rd_kafka_message_t* m) {

@@ -109,6 +109,8 @@ class ConsumerThread {
     void after_commit(const Sealed& s, bool final);
     void commit_to_kafka(const std::map<TopicPartition, std::int64_t>& offsets, bool sync);
     void publish_gauges();
+    // Draining: every assigned partition was read up to its drain target.
+    bool drained_assignment();
 
     int index_;
     WorkerShared& sh_;

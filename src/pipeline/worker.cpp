@@ -8,6 +8,7 @@
 #include "pipeline/redis_sink.hpp"
 #include "pipeline/worker_kafka.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -111,9 +112,15 @@ void Worker::poll_drain_offsets() {
     try {
         RedisClient redis(shared_.redis);
         RedisSink sink(redis, shared_.prefix, shared_.group);
+        // With the cold path, an event partition is done once both paths reached the
+        // target (a group that ran with --no-cold replays it for the cold path).
         for (const auto& [tp, pos] :
-             sink.load_offsets({shared_.events_topic, shared_.telemetry_topic}))
-            drain_->report(tp, pos.next_offset);
+             sink.load_offsets({shared_.events_topic, shared_.telemetry_topic})) {
+            std::int64_t next = pos.next_offset;
+            if (shared_.cold && tp.topic == shared_.events_topic)
+                next = std::min(next, pos.cold_next.value_or(0));
+            drain_->report(tp, next);
+        }
     } catch (const std::exception&) {
         // Redis trouble shows in the threads' own errors; the next poll tries again.
     }
