@@ -176,9 +176,9 @@ class CrashingStorage : public LocalDirStorage {
         throw Error("simulated crash");
     }
     // A crash between put_all's renames leaves the same: some objects, one temp file.
-    void put_all(const std::vector<std::pair<std::string, std::string>>& objects) override {
-        for (const auto& [key, data] : objects)
-            put(key, data);
+    void put_all(const std::vector<ColdObject>& objects) override {
+        for (const ColdObject& o : objects)
+            put(o.key, std::string(o.head) + o.tail);
     }
 
   private:
@@ -348,23 +348,25 @@ TEST_F(ColdSinkTest, CompressedBatchHoldsFramesNotRawLinesAndWritesTheSameConten
 TEST_F(ColdSinkTest, PutAllLandsEveryObjectAndLeavesNothingHiddenOrHalfOnFailure) {
     LocalDirStorage storage(root_.path());
     storage.prepare();
-    std::vector<std::pair<std::string, std::string>> objects = {
-        {"events/day=2026-11-30/region=eu/a.zst", "alpha"},
-        {"events/day=2026-11-30/region=us/b.zst", "bravo"},
-        {"events/day=2026-12-01/region=eu/c.zst", std::string(300000, 'c')},
+    const std::string big(300000, 'c');
+    const std::vector<ColdObject> objects = {
+        {"events/day=2026-11-30/region=eu/a.zst", "alpha", ""},
+        {"events/day=2026-11-30/region=us/b.zst", "bra", "vo"},
+        {"events/day=2026-12-01/region=eu/c.zst", big, "tail"},
     };
     storage.put_all(objects);
-    for (const auto& [key, data] : objects)
-        EXPECT_EQ(storage.get(key), data) << key;
+    EXPECT_EQ(storage.get(objects[0].key), "alpha");
+    EXPECT_EQ(storage.get(objects[1].key), "bravo");
+    EXPECT_EQ(storage.get(objects[2].key), big + "tail");
     for (const auto& f : all_files(root_.path()))
         EXPECT_FALSE(fs::path(f).filename().string().starts_with(".")) << f;
 
     // A key whose directory cannot exist (a file is in the way): the batch fails naming it,
     // and neither the objects before it nor any temp file is left behind.
     std::ofstream(root_.file("events/day=2026-12-02")) << "in the way";
-    std::vector<std::pair<std::string, std::string>> bad = {
-        {"events/day=2026-11-30/region=eu/d.zst", "delta"},
-        {"events/day=2026-12-02/region=eu/e.zst", "echo"},
+    const std::vector<ColdObject> bad = {
+        {"events/day=2026-11-30/region=eu/d.zst", "delta", ""},
+        {"events/day=2026-12-02/region=eu/e.zst", "echo", ""},
     };
     try {
         storage.put_all(bad);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <utility>
@@ -69,15 +70,14 @@ ColdCompressor::~ColdCompressor() {
 }
 
 void ColdCompressor::append_frame(std::string_view data, std::string& out) {
-    const std::size_t at = out.size();
-    out.resize(at + ZSTD_compressBound(data.size()));
-    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out.data() + at,
-                                            out.size() - at, data.data(), data.size(), level_);
-    if (ZSTD_isError(n)) {
-        out.resize(at);
-        throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
-    }
-    out.resize(at + n);
+    // Into a scratch buffer, then only the frame's bytes onto out: resizing out to the
+    // bound would zero-fill (and commit) memory the frame never uses.
+    const std::size_t bound = ZSTD_compressBound(data.size());
+    if (bound > scratch_.size()) scratch_.resize(std::max(bound, scratch_.size() * 2));
+    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), scratch_.data(),
+                                            scratch_.size(), data.data(), data.size(), level_);
+    if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
+    out.append(scratch_.data(), n);
 }
 
 // ---- ColdBatch ----
@@ -180,15 +180,15 @@ void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
         PartitionState& ps = state(topic, partition);
 
         // Compress first: no side effect until we know the whole batch is ready.
-        std::vector<std::pair<std::string, std::string>> objects;
+        std::vector<ColdObject> objects;
         std::set<std::string> new_keys;
         for (const auto& [group, data] : batch.groups()) {
             if (data.frames.empty() && data.lines.empty()) continue;
-            std::string blob = data.frames;
-            if (!data.lines.empty()) zstd_.append_frame(data.lines, blob);
-            objects.emplace_back(object_key(group, topic, partition, first_offset, last_offset),
-                                 std::move(blob));
-            new_keys.insert(objects.back().first);
+            ColdObject& o = objects.emplace_back();
+            o.key = object_key(group, topic, partition, first_offset, last_offset);
+            o.head = data.frames;
+            if (!data.lines.empty()) zstd_.append_frame(data.lines, o.tail);
+            new_keys.insert(o.key);
         }
 
         // Leftovers of a crashed run: uncommitted objects at or after first_offset. Keys this
@@ -212,8 +212,8 @@ void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
 
         // Write ahead: the objects are on record before any of them is uploaded.
         std::vector<IntentEntry> add;
-        for (const auto& [key, blob] : objects)
-            add.push_back({first_offset, last_offset, key});
+        for (const ColdObject& o : objects)
+            add.push_back({first_offset, last_offset, o.key});
         if (dropped || dead >= kDeadEntriesBeforeRewrite) {
             live.insert(live.end(), add.begin(), add.end());
             ps.log.rewrite(std::move(live));
@@ -222,8 +222,8 @@ void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
         }
 
         storage_->put_all(objects);
-        for (const auto& [key, blob] : objects) {
-            bytes_ += blob.size();
+        for (const ColdObject& o : objects) {
+            bytes_ += o.size();
             ++objects_;
         }
     } catch (...) {

@@ -58,6 +58,7 @@ class ColdCompressor {
   private:
     void* cctx_; // ZSTD_CCtx
     int level_;
+    std::string scratch_; // compressed output before it is appended
 };
 
 // What one (day, region) group of a batch holds: complete zstd frames plus the lines not

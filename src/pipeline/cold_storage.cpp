@@ -44,6 +44,19 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 
 } // namespace
 
+void ColdStorage::put_all(const std::vector<ColdObject>& objects) {
+    for (const ColdObject& o : objects) {
+        if (o.tail.empty()) {
+            put(o.key, o.head);
+            continue;
+        }
+        std::string whole; // one object at a time: a request body is contiguous
+        whole.reserve(o.size());
+        whole.append(o.head).append(o.tail);
+        put(o.key, whole);
+    }
+}
+
 // ---- local directory ----
 
 LocalDirStorage::LocalDirStorage(std::string root) : root_(std::move(root)) {
@@ -67,7 +80,7 @@ namespace {
 // Writes data to the hidden temporary name of final_path; fsyncs it when asked. Returns
 // whether the directory had to be created.
 bool write_temp(const fs::path& final_path, const std::string& tmp, std::string_view data,
-                bool sync) {
+                std::string_view more, bool sync) {
     const fs::path dir = final_path.parent_path();
     std::error_code ec;
     const bool created = fs::create_directories(dir, ec);
@@ -76,6 +89,7 @@ bool write_temp(const fs::path& final_path, const std::string& tmp, std::string_
     if (fd < 0) fail_errno("create", tmp);
     try {
         write_all(fd, data, tmp);
+        write_all(fd, more, tmp);
         if (sync && ::fsync(fd) != 0) fail_errno("fsync", tmp);
     } catch (...) {
         ::close(fd);
@@ -113,7 +127,7 @@ void LocalDirStorage::put(const std::string& key, std::string_view data) {
     const fs::path final_path = fs::path(root_) / key;
     const fs::path dir = final_path.parent_path();
     const std::string tmp = temp_path(key);
-    const bool created = write_temp(final_path, tmp, data, true);
+    const bool created = write_temp(final_path, tmp, data, {}, true);
     rename_into_place(tmp, final_path);
     fsync_dir(dir.string());
     // New directories must reach the disk too, up to the root.
@@ -124,18 +138,14 @@ void LocalDirStorage::put(const std::string& key, std::string_view data) {
         }
 }
 
-void LocalDirStorage::put_all(const std::vector<std::pair<std::string, std::string>>& objects) {
-    if (objects.size() < 2) {
-        for (const auto& [key, data] : objects)
-            put(key, data);
-        return;
-    }
+void LocalDirStorage::put_all(const std::vector<ColdObject>& objects) {
+    if (objects.size() < 2) return ColdStorage::put_all(objects);
     std::vector<std::string> temps;
     temps.reserve(objects.size());
     try {
-        for (const auto& [key, data] : objects) {
-            temps.push_back(temp_path(key));
-            write_temp(fs::path(root_) / key, temps.back(), data, false);
+        for (const ColdObject& o : objects) {
+            temps.push_back(temp_path(o.key));
+            write_temp(fs::path(root_) / o.key, temps.back(), o.head, o.tail, false);
         }
         sync_filesystem(root_); // every temporary file is whole on disk
     } catch (...) {
@@ -144,7 +154,7 @@ void LocalDirStorage::put_all(const std::vector<std::pair<std::string, std::stri
         throw;
     }
     for (std::size_t i = 0; i < objects.size(); ++i)
-        rename_into_place(temps[i], fs::path(root_) / objects[i].first);
+        rename_into_place(temps[i], fs::path(root_) / objects[i].key);
     sync_filesystem(root_); // the renames and any new directories
 }
 

@@ -11,6 +11,15 @@
 
 namespace ebap::pipeline {
 
+// One object of a batch: its bytes are head then tail (the batch's sealed frames, viewed
+// in place, then the frame of its remaining lines), so nothing is copied to concatenate.
+struct ColdObject {
+    std::string key;
+    std::string_view head;
+    std::string tail;
+    std::size_t size() const { return head.size() + tail.size(); }
+};
+
 class ColdStorage {
   public:
     virtual ~ColdStorage() = default;
@@ -20,10 +29,7 @@ class ColdStorage {
     virtual void put(const std::string& key, std::string_view data) = 0;
     // Several objects, each atomic as with put(); all are durable when it returns. The
     // default puts them one by one; a backend may share the syncing among them.
-    virtual void put_all(const std::vector<std::pair<std::string, std::string>>& objects) {
-        for (const auto& [key, data] : objects)
-            put(key, data);
-    }
+    virtual void put_all(const std::vector<ColdObject>& objects);
     // Removes key and whatever an interrupted put() of it left; absent is fine.
     virtual void remove(const std::string& key) = 0;
     virtual std::string get(const std::string& key) = 0;
@@ -42,7 +48,7 @@ class LocalDirStorage : public ColdStorage {
     explicit LocalDirStorage(std::string root);
     void prepare() override;
     void put(const std::string& key, std::string_view data) override;
-    void put_all(const std::vector<std::pair<std::string, std::string>>& objects) override;
+    void put_all(const std::vector<ColdObject>& objects) override;
     void remove(const std::string& key) override;
     std::string get(const std::string& key) override;
     std::vector<std::string> list(const std::string& prefix) override;
