@@ -88,6 +88,7 @@ ColdBatch& ColdBatch::operator=(ColdBatch&& o) noexcept {
     frame_bytes_ = o.frame_bytes_;
     held_ = std::exchange(o.held_, 0);
     seen_ = std::move(o.seen_); // pointers into the map nodes, which moved along
+    due_ = std::exchange(o.due_, nullptr);
     o.seen_.clear();
     o.groups_.clear();
     return *this;
@@ -113,6 +114,7 @@ void ColdBatch::seal_frame(ColdGroupData& g) {
 void ColdBatch::clear() {
     groups_.clear();
     seen_.clear();
+    due_ = nullptr;
     held_ = 0;
 }
 

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ebap {
@@ -92,10 +93,16 @@ class ColdBatch {
         write(g.lines);
         g.lines.push_back('\n');
         held_ += g.lines.size() - before;
-        if (compressor_ && g.lines.size() >= frame_bytes_) seal_frame(g);
+        if (compressor_ && g.lines.size() >= frame_bytes_) due_ = &g;
+    }
+    // Compresses the group that outgrew its frame in the last append(), if any: callers
+    // append under the profile table's read lock and compress after releasing it.
+    void seal_due() {
+        if (due_) seal_frame(*std::exchange(due_, nullptr));
     }
     void add(std::int64_t ts_ms, std::string_view region, std::string_view line) {
         append(ts_ms, region, [&](std::string& out) { out.append(line); });
+        seal_due();
     }
     const std::map<ColdGroup, ColdGroupData>& groups() const { return groups_; }
     bool empty() const { return groups_.empty(); }
@@ -111,6 +118,7 @@ class ColdBatch {
     ColdCompressor* compressor_ = nullptr;
     std::size_t frame_bytes_ = kDefaultFrameBytes;
     std::size_t held_ = 0;
+    ColdGroupData* due_ = nullptr; // see seal_due()
     // The groups seen so far by (day number, raw region): a partition's events spread over
     // a handful of regions and days, so a linear scan beats formatting the path key.
     struct Seen {

@@ -264,6 +264,12 @@ void ConsumerThread::handle_event(const rd_kafka_message_t* m) {
         if (hot) ++n_misses_;
         count_event(nullptr, m->partition, hot, cold);
     }
+    if (cold) { // compress a full frame now that the profile table's lock is released
+        ColdBatch& batch = cold_batches_[p];
+        const auto before = static_cast<std::int64_t>(batch.held_bytes());
+        batch.seal_due();
+        cold_held_ += static_cast<std::int64_t>(batch.held_bytes()) - before;
+    }
 }
 
 void ConsumerThread::count_event(const UserProfile* profile, std::int32_t partition, bool hot,
