@@ -15,6 +15,8 @@
 #        runs; record: perf record them, OUT/NAME.perf.data for perf report)
 #        WORKER_ARGS (extra `ebapctl worker` arguments, e.g. "-X fetch.wait.max.ms=50")
 #        OUT (/tmp/worker_throughput: each run's JSON summary, time -v and stderr kept there)
+#        ROUNDS (1: repeat the four runs on the same data; with more, the medians of the
+#        per-round ratios are printed at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,8 @@ WORKER_ARGS=${WORKER_ARGS:-}
 CDC=${CDC:-1}
 PERF=${PERF:-}
 OUT=${OUT:-/tmp/worker_throughput}
+ROUNDS=${ROUNDS:-1}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "worker_throughput: ROUNDS must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
 EBAPCTL=$BUILD/ebapctl
 RAW=$(find "$BUILD" -name raw_consume_bench -type f -perm -u+x 2>/dev/null | head -n1)
 
@@ -99,7 +103,7 @@ proc_cpu() { # PID -> its user+sys CPU so far, in seconds (/proc/PID/stat utime+
 run() {
     local name=$1; shift
     local wrap=()
-    if [ -n "$PERF" ] && [ "$name" != raw ]; then
+    if [ -n "$PERF" ] && [[ $name != raw.* ]]; then
         command -v perf >/dev/null || die "PERF=$PERF but perf is not installed"
         case $PERF in
             stat) wrap=(perf stat -o "$TMP/$name.perf-stat.txt") ;;
@@ -133,47 +137,81 @@ check_worker() { # NAME: the summary must account for every produced event
         die "$1: events $events + dlq $dlq + late $late != produced $EVENTS"
 }
 
-run raw "$RAW" "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
-[ "$(jq -r .records "$TMP/raw.json")" = "$EVENTS" ] ||
-    die "raw: consumed $(jq -r .records "$TMP/raw.json") of $EVENTS"
-run rawgrp "$RAW" --subscribe "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
-[ "$(jq -r .records "$TMP/rawgrp.json")" = "$EVENTS" ] ||
-    die "rawgrp: consumed $(jq -r .records "$TMP/rawgrp.json") of $EVENTS"
+# One round: the four runs in a row on the same data, each worker run in a fresh group
+# with Redis flushed and (both) a fresh cold root. Run files are NAME.rR.*.
+ROWS=$TMP/rows # name round vs_raw ex_join vs_grp wall peak_MiB, for the medians
+one_round() {
+    local r=$1 n cold_objects raw_wall grp_wall name wall user sys rss_kb inner join bcpu rcpu
+    n=raw.r$r
+    run "$n" "$RAW" "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
+    [ "$(jq -r .records "$TMP/$n.json")" = "$EVENTS" ] ||
+        die "raw: consumed $(jq -r .records "$TMP/$n.json") of $EVENTS"
+    n=rawgrp.r$r
+    run "$n" "$RAW" --subscribe "$KAFKA_BOOTSTRAP_SERVERS" ebap.events.raw
+    [ "$(jq -r .records "$TMP/$n.json")" = "$EVENTS" ] ||
+        die "rawgrp: consumed $(jq -r .records "$TMP/$n.json") of $EVENTS"
 
-redis-cli -p "$REDIS_PORT" flushall >/dev/null
-# shellcheck disable=SC2086 # WORKER_ARGS: extra worker arguments, word-split on purpose
-run hot "$EBAPCTL" --json worker --drain --no-cold --threads "$THREADS" --group "bench-hot-$$" $WORKER_ARGS
-check_worker hot
+    redis-cli -p "$REDIS_PORT" flushall >/dev/null
+    # shellcheck disable=SC2086 # WORKER_ARGS: extra worker arguments, word-split on purpose
+    run hot.r$r "$EBAPCTL" --json worker --drain --no-cold --threads "$THREADS" \
+        --group "bench-hot-$$-$r" $WORKER_ARGS
+    check_worker hot.r$r
 
-redis-cli -p "$REDIS_PORT" flushall >/dev/null
-mkdir -p "$TMP/cold"
-# shellcheck disable=SC2086
-EBAP_COLD_ROOT=$TMP/cold run both "$EBAPCTL" --json worker --drain --threads "$THREADS" --group "bench-both-$$" $WORKER_ARGS
-check_worker both
-cold_objects=$(jq -r .cold.objects "$TMP/both.json")
-[ "$cold_objects" -gt 0 ] || die "both: the cold path wrote no objects"
+    redis-cli -p "$REDIS_PORT" flushall >/dev/null
+    rm -rf "$TMP/cold"
+    mkdir -p "$TMP/cold"
+    # shellcheck disable=SC2086
+    EBAP_COLD_ROOT=$TMP/cold run both.r$r "$EBAPCTL" --json worker --drain --threads "$THREADS" \
+        --group "bench-both-$$-$r" $WORKER_ARGS
+    check_worker both.r$r
+    cold_objects=$(jq -r .cold.objects "$TMP/both.r$r.json")
+    [ "$cold_objects" -gt 0 ] || die "both: the cold path wrote no objects"
 
-raw_wall=$(wall_secs "$TMP/raw.time")
-grp_wall=$(wall_secs "$TMP/rawgrp.time")
-printf '\nworker_throughput: %d events (%s MiB) on 64 partitions, gen %s ev/s, %d worker threads, %d cores, load %s\n' \
-    "$EVENTS" "$(jq -r '.bytes / 1048576 | floor' "$TMP/raw.json")" "$gen_rate" "$THREADS" "$(nproc)" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-6s %9s %8s %10s %7s %7s %7s %7s %7s %9s %8s %7s %7s %7s\n' run events wall_s events/s vs_raw ex_join vs_grp user_s sys_s peak_MiB inner_s join_s brk_cpu rds_cpu
-for name in raw rawgrp hot both; do
-    wall=$(wall_secs "$TMP/$name.time")
-    user=$(time_field "$TMP/$name.time" "User time")
-    sys=$(time_field "$TMP/$name.time" "System time")
-    rss_kb=$(time_field "$TMP/$name.time" "Maximum resident set size")
-    inner=$(jq -r .wall_s "$TMP/$name.json")
-    join=$(jq -r '.assign_wait_s // 0' "$TMP/$name.json")
-    read -r bcpu rcpu <"$TMP/$name.server_cpu"
-    awk -v n="$name" -v e="$EVENTS" -v w="$wall" -v rw="$raw_wall" -v gw="$grp_wall" -v u="$user" -v s="$sys" \
-        -v r="$rss_kb" -v i="$inner" -v j="$join" -v b="$bcpu" -v rc="$rcpu" 'BEGIN {
-            printf "%-6s %9d %8.2f %10.0f %7.2f %7.2f %7.2f %7.2f %7.2f %9.1f %8.2f %7.2f %7.2f %7.2f\n",
-                n, e, w, e / w, rw / w, rw / (w - j), gw / w, u, s, r / 1024, i, j, b, rc }'
+    raw_wall=$(wall_secs "$TMP/raw.r$r.time")
+    grp_wall=$(wall_secs "$TMP/rawgrp.r$r.time")
+    printf '\nworker_throughput: round %d of %d: %d events (%s MiB) on 64 partitions, gen %s ev/s, %d worker threads, %d cores, load %s\n' \
+        "$r" "$ROUNDS" "$EVENTS" "$(jq -r '.bytes / 1048576 | floor' "$TMP/raw.r$r.json")" "$gen_rate" \
+        "$THREADS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '%-6s %9s %8s %10s %7s %7s %7s %7s %7s %9s %8s %7s %7s %7s %6s\n' run events wall_s events/s vs_raw ex_join vs_grp user_s sys_s peak_MiB inner_s join_s brk_cpu rds_cpu assign
+    for name in raw rawgrp hot both; do
+        n=$name.r$r
+        wall=$(wall_secs "$TMP/$n.time")
+        user=$(time_field "$TMP/$n.time" "User time")
+        sys=$(time_field "$TMP/$n.time" "System time")
+        rss_kb=$(time_field "$TMP/$n.time" "Maximum resident set size")
+        inner=$(jq -r .wall_s "$TMP/$n.json")
+        join=$(jq -r '.assign_wait_s // 0' "$TMP/$n.json")
+        assign=$(jq -r '.assignments // "-"' "$TMP/$n.json")
+        read -r bcpu rcpu <"$TMP/$n.server_cpu"
+        awk -v n="$name" -v e="$EVENTS" -v w="$wall" -v rw="$raw_wall" -v gw="$grp_wall" -v u="$user" -v s="$sys" \
+            -v r="$rss_kb" -v i="$inner" -v j="$join" -v b="$bcpu" -v rc="$rcpu" -v a="$assign" 'BEGIN {
+                printf "%-6s %9d %8.2f %10.0f %7.2f %7.2f %7.2f %7.2f %7.2f %9.1f %8.2f %7.2f %7.2f %7.2f %6s\n",
+                    n, e, w, e / w, rw / w, rw / (w - j), gw / w, u, s, r / 1024, i, j, b, rc, a }'
+        awk -v n="$name" -v k="$r" -v w="$wall" -v rw="$raw_wall" -v gw="$grp_wall" -v j="$join" -v m="$rss_kb" \
+            'BEGIN { printf "%s %d %.4f %.4f %.4f %.3f %.1f\n", n, k, rw / w, rw / (w - j), gw / w, w, m / 1024 }' >>"$ROWS"
+    done
+    printf 'cold objects %s (%s MiB); thread_s hot %s both %s\n' "$cold_objects" \
+        "$(jq -r '.cold.bytes / 1048576 | . * 10 | floor / 10' "$TMP/both.r$r.json")" \
+        "$(jq -c .thread_s "$TMP/hot.r$r.json")" "$(jq -c .thread_s "$TMP/both.r$r.json")"
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+    one_round "$round"
 done
 echo "(events/s = events / process wall; vs_raw = raw wall / run wall; ex_join = the same with join_s taken out of the run's wall;
  vs_grp = rawgrp wall / run wall: rawgrp is raw joined to a fresh group like the worker, paying the same join; join_s = wait for the first assignment;
- user_s/sys_s = the run's own CPU; brk_cpu/rds_cpu = the broker's/redis-server's CPU during the run; details in $OUT)"
-printf 'targets: hot >= 0.70 x raw, both >= 0.50 x raw; cold objects %s (%s MiB)\n' \
-    "$cold_objects" "$(jq -r '.cold.bytes / 1048576 | . * 10 | floor / 10' "$TMP/both.json")"
+ user_s/sys_s = the run's own CPU; brk_cpu/rds_cpu = the broker's/redis-server's CPU during the run;
+ assign = partition assignments the worker threads received (more than THREADS: a rebalance during the drain); details in $OUT)"
+if [ "$ROUNDS" -gt 1 ]; then
+    # Ratios are taken within a round (raw and the workers ran minutes apart at most), then
+    # the median over rounds: one neighbour's burst moves one round, not the verdict.
+    printf '\nmedians over %d rounds (ratios within each round):\n' "$ROUNDS"
+    printf '%-6s %7s %7s %7s %8s %9s\n' run vs_raw ex_join vs_grp wall_s peak_MiB
+    for name in hot both; do
+        for col in 3 4 5 6 7; do
+            awk -v n="$name" -v c="$col" '$1 == n { print $c }' "$ROWS" | sort -g |
+                awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+        done | paste -sd' ' | awk -v n="$name" '{ printf "%-6s %7.2f %7.2f %7.2f %8.2f %9.1f\n", n, $1, $2, $3, $4, $5 }'
+    done
+fi
+printf 'targets: hot >= 0.70 x raw, both >= 0.50 x raw\n'
