@@ -1,6 +1,7 @@
 #pragma once
-// `ebapctl worker --drain` (Spark's Trigger.AvailableNow): the high watermarks of every
-// subscribed partition, taken once at start, are the targets. A partition is done when an
+// `ebapctl worker --drain` (Spark's Trigger.AvailableNow): the end offsets of every
+// subscribed partition (what a read_committed consumer can read, see end_offsets), taken
+// once at start, are the targets. A partition is done when an
 // offset COMMITTED to Redis (after a flush, or found stored there) reached its target; the
 // drain is over when every partition is done, whichever thread or process committed it.
 #include "pipeline/worker_kafka.hpp"

@@ -144,7 +144,7 @@ WorkerSummary Worker::run() {
     if (options_.drain) {
         KafkaConf conf(s.bootstrap, s.kafka_props);
         KafkaHandle admin = conf.create(RD_KAFKA_PRODUCER);
-        drain_ = std::make_unique<DrainTracker>(high_watermarks(
+        drain_ = std::make_unique<DrainTracker>(end_offsets(
             admin.get(), {s.events_topic, s.telemetry_topic}, s.kafka_timeout_ms, s.bootstrap));
         s.drain = drain_.get();
         poll_drain_offsets();

@@ -115,21 +115,27 @@ std::vector<std::int32_t> topic_partitions(rd_kafka_t* rk, const std::string& to
     return out;
 }
 
-std::map<TopicPartition, std::int64_t> high_watermarks(rd_kafka_t* rk,
-                                                       const std::vector<std::string>& topics,
-                                                       int timeout_ms,
-                                                       const std::string& bootstrap) {
+std::map<TopicPartition, std::int64_t> end_offsets(rd_kafka_t* rk,
+                                                   const std::vector<std::string>& topics,
+                                                   int timeout_ms, const std::string& bootstrap) {
+    auto list = make_partition_list(64);
+    for (const auto& topic : topics)
+        for (std::int32_t p : topic_partitions(rk, topic, timeout_ms, bootstrap))
+            // ListOffsets by timestamp, where -1 (RD_KAFKA_OFFSET_END) asks for the end.
+            rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+                RD_KAFKA_OFFSET_END;
     std::map<TopicPartition, std::int64_t> out;
-    for (const auto& topic : topics) {
-        for (std::int32_t p : topic_partitions(rk, topic, timeout_ms, bootstrap)) {
-            int64_t lo = 0, hi = 0;
-            rd_kafka_resp_err_t e =
-                rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, timeout_ms);
-            if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-                throw Error("kafka " + bootstrap + ": watermarks of " + topic + "[" +
-                            std::to_string(p) + "]: " + rd_kafka_err2str(e));
-            out[{topic, p}] = hi;
-        }
+    if (list->cnt == 0) return out;
+    // Batched per leader (rd_kafka_query_watermark_offsets is one round trip per partition).
+    if (auto e = rd_kafka_offsets_for_times(rk, list.get(), timeout_ms))
+        throw Error("kafka " + bootstrap + ": end offsets: " + rd_kafka_err2str(e));
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& tp = list->elems[i];
+        if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0)
+            throw Error("kafka " + bootstrap + ": end offset of " + tp.topic + "[" +
+                        std::to_string(tp.partition) +
+                        "]: " + (tp.err ? rd_kafka_err2str(tp.err) : "none returned"));
+        out[{tp.topic, tp.partition}] = tp.offset;
     }
     return out;
 }

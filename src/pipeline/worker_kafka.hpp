@@ -58,12 +58,14 @@ std::vector<std::int32_t> topic_partitions(rd_kafka_t* rk, const std::string& to
 // Asks the cluster for its metadata: throws Error "kafka BOOTSTRAP: unreachable ...".
 void check_kafka_reachable(rd_kafka_t* rk, int timeout_ms, const std::string& bootstrap);
 
-// High watermarks of every partition of the topics (missing topics are skipped). Each
-// lookup is bounded by timeout_ms; throws Error when one fails.
-std::map<TopicPartition, std::int64_t> high_watermarks(rd_kafka_t* rk,
-                                                       const std::vector<std::string>& topics,
-                                                       int timeout_ms,
-                                                       const std::string& bootstrap);
+// The end offsets of every partition of the topics (missing topics are skipped): where a
+// consumer with rk's isolation.level stops reading now (read_committed, librdkafka's
+// default: the last stable offset, which is the high watermark unless a transaction is
+// open). One ListOffsets request per partition leader, bounded by timeout_ms; throws
+// Error naming the partition when one fails.
+std::map<TopicPartition, std::int64_t> end_offsets(rd_kafka_t* rk,
+                                                   const std::vector<std::string>& topics,
+                                                   int timeout_ms, const std::string& bootstrap);
 
 // The last error librdkafka reported on any handle made through KafkaConf (for messages).
 std::string last_kafka_error();
