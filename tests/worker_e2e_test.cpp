@@ -289,6 +289,16 @@ class WorkerE2E : public ::testing::Test {
                             p.send(kTelemetry, 1, "api", R"({"service":"api","value":1})"))});
     }
 
+    // The data set without telemetry: profiles, events (late and duplicates included) and
+    // the malformed records the DLQ must receive.
+    void produce_cdc_events_and_malformed() {
+        TestProducer p(kafka_.bootstrap());
+        produce_cdc(p);
+        produce_events(p);
+        produce_malformed(p);
+        p.flush();
+    }
+
     void produce_telemetry(TestProducer& p) {
         for (int i = 0; i < 5; ++i) {
             p.send(kTelemetry, 1, "api",
@@ -550,13 +560,7 @@ bool wait_for_text(const std::string& path, const std::string& text, int timeout
 }
 
 TEST_F(WorkerE2E, FailingSinksPauseAndRetryWithoutLoss) {
-    {
-        TestProducer p(kafka_.bootstrap());
-        produce_cdc(p);
-        produce_events(p);
-        produce_malformed(p);
-        p.flush();
-    }
+    produce_cdc_events_and_malformed();
     const Truth t = truth();
     // The cold path cannot create its directories (events is a file), Redis refuses writes.
     std::filesystem::create_directories(dir_.file("cold"));
@@ -588,13 +592,7 @@ TEST_F(WorkerE2E, FailingSinksPauseAndRetryWithoutLoss) {
 }
 
 TEST_F(WorkerE2E, ColdPathCatchesUpAfterAHotOnlyDrain) {
-    {
-        TestProducer p(kafka_.bootstrap());
-        produce_cdc(p);
-        produce_events(p);
-        produce_malformed(p);
-        p.flush();
-    }
+    produce_cdc_events_and_malformed();
     const Truth t = truth();
     const CliResult hot =
         run_cli({"--json", "worker", "--drain", "--no-cold", "--threads", "2"}, env(), 90000);

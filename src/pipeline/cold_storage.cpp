@@ -23,12 +23,13 @@ namespace {
     throw Error(fmt::format("cold path: cannot {} {}: {}", what, path, std::strerror(errno)));
 }
 
-void fsync_dir(const std::string& dir) {
+// fsync(2) of the directory, or with whole_fs syncfs(2) of the filesystem holding it.
+void sync_dir(const std::string& dir, bool whole_fs = false) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) fail_errno("open directory", dir);
-    const int rc = ::fsync(fd);
+    const int rc = whole_fs ? ::syncfs(fd) : ::fsync(fd);
     ::close(fd);
-    if (rc != 0) fail_errno("fsync directory", dir);
+    if (rc != 0) fail_errno(whole_fs ? "syncfs" : "fsync directory", dir);
 }
 
 void write_all(int fd, std::string_view data, const std::string& path) {
@@ -112,15 +113,6 @@ void rename_into_place(const std::string& tmp, const fs::path& final_path) {
     }
 }
 
-// Flushes the whole filesystem holding root (data and metadata).
-void sync_filesystem(const std::string& root) {
-    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) fail_errno("open directory", root);
-    const int rc = ::syncfs(fd);
-    ::close(fd);
-    if (rc != 0) fail_errno("syncfs", root);
-}
-
 } // namespace
 
 void LocalDirStorage::put(const std::string& key, std::string_view data) {
@@ -129,11 +121,11 @@ void LocalDirStorage::put(const std::string& key, std::string_view data) {
     const std::string tmp = temp_path(key);
     const bool created = write_temp(final_path, tmp, data, {}, true);
     rename_into_place(tmp, final_path);
-    fsync_dir(dir.string());
+    sync_dir(dir.string());
     // New directories must reach the disk too, up to the root.
     if (created)
         for (fs::path d = dir.parent_path();; d = d.parent_path()) {
-            fsync_dir(d.string());
+            sync_dir(d.string());
             if (d == fs::path(root_) || d == d.parent_path()) break;
         }
 }
@@ -147,7 +139,7 @@ void LocalDirStorage::put_all(const std::vector<ColdObject>& objects) {
             temps.push_back(temp_path(o.key));
             write_temp(fs::path(root_) / o.key, temps.back(), o.head, o.tail, false);
         }
-        sync_filesystem(root_); // every temporary file is whole on disk
+        sync_dir(root_, true); // every temporary file is whole on disk
     } catch (...) {
         for (const std::string& t : temps)
             ::unlink(t.c_str());
@@ -155,7 +147,7 @@ void LocalDirStorage::put_all(const std::vector<ColdObject>& objects) {
     }
     for (std::size_t i = 0; i < objects.size(); ++i)
         rename_into_place(temps[i], fs::path(root_) / objects[i].key);
-    sync_filesystem(root_); // the renames and any new directories
+    sync_dir(root_, true); // the renames and any new directories
 }
 
 void LocalDirStorage::remove(const std::string& key) {

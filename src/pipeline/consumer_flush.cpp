@@ -307,24 +307,36 @@ void ConsumerThread::publish_gauges() {
     ThreadMetrics::set(m_.queue_depth, open_records_ + (sealed_ ? sealed_->records : 0));
     ThreadMetrics::set(m_.cold_pending, cold_records_);
     // Lag from cached high watermarks (no broker round trip) and the consumer positions.
+    std::int64_t lag = 0;
+    for (const auto& [tp, position] : assigned_positions()) {
+        int64_t lo = -1, hi = -1;
+        if (rd_kafka_get_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition, &lo, &hi) ||
+            hi < 0)
+            continue;
+        const int64_t pos = position >= 0 ? position : lo;
+        if (pos >= 0) lag += std::max<int64_t>(0, hi - pos);
+    }
+    ThreadMetrics::set(m_.consumer_lag, lag);
+}
+
+std::vector<std::pair<TopicPartition, std::int64_t>> ConsumerThread::assigned_positions() {
+    std::vector<std::pair<TopicPartition, std::int64_t>> out;
     rd_kafka_topic_partition_list_t* assigned = nullptr;
     if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
-        return;
-    std::int64_t lag = 0;
+        return out;
     rd_kafka_position(rk_.get(), assigned);
     for (int i = 0; i < assigned->cnt; ++i) {
         const auto& tp = assigned->elems[i];
-        int64_t lo = -1, hi = -1;
-        if (rd_kafka_get_watermark_offsets(rk_.get(), tp.topic, tp.partition, &lo, &hi) || hi < 0)
-            continue;
-        // Before the first fetch the position is unknown: the offset we assigned applies.
-        const auto at = committed_.find({tp.topic, tp.partition});
-        const int64_t start = at != committed_.end() && at->second >= 0 ? at->second : lo;
-        const int64_t pos = tp.offset >= 0 ? tp.offset : start;
-        if (pos >= 0) lag += std::max<int64_t>(0, hi - pos);
+        TopicPartition key{tp.topic, tp.partition};
+        std::int64_t pos = tp.offset;
+        if (pos < 0) { // before the first fetch: the committed offset we assigned applies
+            const auto at = committed_.find(key);
+            pos = at != committed_.end() && at->second >= 0 ? at->second : -1;
+        }
+        out.emplace_back(std::move(key), pos);
     }
     rd_kafka_topic_partition_list_destroy(assigned);
-    ThreadMetrics::set(m_.consumer_lag, lag);
+    return out;
 }
 
 } // namespace ebap::pipeline

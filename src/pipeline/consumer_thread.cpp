@@ -180,26 +180,12 @@ void ConsumerThread::loop() {
 }
 
 bool ConsumerThread::drained_assignment() {
-    rd_kafka_topic_partition_list_t* assigned = nullptr;
-    if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
-        return false;
-    rd_kafka_position(rk_.get(), assigned); // the next offset this thread would read
-    bool done = true;
     const auto& targets = sh_.drain->targets();
-    for (int i = 0; i < assigned->cnt && done; ++i) {
-        const auto& tp = assigned->elems[i];
-        const auto t = targets.find({tp.topic, tp.partition});
-        if (t == targets.end() || t->second <= 0) continue;
-        // No position yet: nothing read since the assignment; the start offset applies.
-        std::int64_t pos = tp.offset;
-        if (pos < 0) {
-            const auto c = committed_.find({tp.topic, tp.partition});
-            pos = c != committed_.end() ? c->second : -1;
-        }
-        done = pos >= t->second;
+    for (const auto& [tp, pos] : assigned_positions()) {
+        const auto t = targets.find(tp);
+        if (t != targets.end() && t->second > 0 && pos < t->second) return false;
     }
-    rd_kafka_topic_partition_list_destroy(assigned);
-    return done;
+    return true;
 }
 
 void ConsumerThread::handle(const rd_kafka_message_t* m) {

@@ -44,6 +44,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ebap::pipeline {
@@ -111,6 +112,9 @@ class ConsumerThread {
     void publish_gauges();
     // Draining: every assigned partition was read up to its drain target.
     bool drained_assignment();
+    // Each assigned partition with the next offset this thread reads (the committed offset
+    // it was assigned at before the first fetch; -1 when neither is known).
+    std::vector<std::pair<TopicPartition, std::int64_t>> assigned_positions();
 
     int index_;
     WorkerShared& sh_;
