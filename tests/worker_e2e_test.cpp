@@ -614,6 +614,32 @@ TEST_F(WorkerE2E, ColdPathCatchesUpAfterAHotOnlyDrain) {
     expect_cold_matches_truth(read_cold_path(dir_.file("cold")), t);
 }
 
+TEST_F(WorkerE2E, TinyPrefetchLimitsDoNotStallTheDrain) {
+    // librdkafka 2.0 stops fetching once a consumer's queue reaches queued.min.messages and
+    // looks again only when its broker thread wakes (at the latest a second later). With a
+    // one-record limit and small fetches every fetch round would wait for that second
+    // (measured here with the FetchWaker disabled: 9.6 s after the join, 0 wake-ups); the
+    // waker restarts the fetchers once the queue drained (measured: 1.3 s, ~20 wake-ups).
+    produce_cdc_events_and_malformed();
+    const Truth t = truth();
+    const CliResult r = run_cli({"--json", "worker", "--drain", "--threads", "2", "-X",
+                                 "queued.min.messages=1", "-X", "max.partition.fetch.bytes=2048"},
+                                env(), 240000);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json summary = json::parse(r.out);
+    EXPECT_EQ(summary["events"], t.events());
+    EXPECT_EQ(summary["dlq_events"], t.dlq());
+    EXPECT_GT(summary["fetch_wakeups"].get<std::int64_t>(), 0);
+    const double after_join =
+        summary["wall_s"].get<double>() - summary["assign_wait_s"].get<double>();
+    std::printf("after the join: %.2f s, %lld wake-ups\n", after_join,
+                static_cast<long long>(summary["fetch_wakeups"].get<std::int64_t>()));
+    EXPECT_LT(after_join, 6.0) << "the fetchers stalled: " << summary.dump();
+    RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
+    expect_redis_matches_truth(redis, t);
+    expect_cold_matches_truth(read_cold_path(dir_.file("cold")), t);
+}
+
 TEST_F(WorkerE2E, UnreachableEndpointsFailFastNamingThem) {
     auto e = env();
     e["REDIS_PORT"] = "1"; // nothing listens there

@@ -299,6 +299,7 @@ void ConsumerThread::set_paused(bool paused) {
 }
 
 void ConsumerThread::publish_gauges() {
+    if (waker_) ThreadMetrics::set(m_.fetch_wakeups, waker_->wakeups());
     if (const auto wm = agg_.watermark_ms()) ThreadMetrics::set(m_.watermark_ms, *wm);
     ThreadMetrics::set(
         m_.open_windows,

@@ -11,9 +11,11 @@
 namespace ebap::pipeline {
 namespace {
 
-constexpr int kConsumeBatch = 1024; // records per rd_kafka_consume_batch_queue call
-constexpr int kFinalFlushS = 30;    // stop: how long the last batch may keep failing
-constexpr int kRevokeFlushS = 10;   // revoke: same, inside the rebalance callback
+constexpr int kConsumeBatch = 1024;     // records per rd_kafka_consume_batch_queue call
+constexpr int kPrefetchRecords = 32768; // queued.min.messages (see FetchWaker)
+constexpr int kPrefetchKiB = 65536;     // queued.max.messages.kbytes
+constexpr int kFinalFlushS = 30;        // stop: how long the last batch may keep failing
+constexpr int kRevokeFlushS = 10;       // revoke: same, inside the rebalance callback
 
 std::int64_t micros(std::chrono::steady_clock::duration d) {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -46,17 +48,16 @@ ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
         // broker waits session.timeout.ms - 1 s for members on every rebalance.
         .set("session.timeout.ms", "6000")
         .set("heartbeat.interval.ms", "1000")
-        // Throughput: big fetches. librdkafka 2.0 stops fetching a partition for a whole
-        // second once its local queue passes queued.min.messages (per partition) or
-        // queued.max.messages.kbytes (per consumer): thresholds a busy thread would hit are
-        // stalls, so they are high; memory stays bounded by the kbytes limit. Per-partition
-        // fetches stay small (1 MiB) so that a thread busy writing the cold path does not
-        // find its queue over the limit after one fetch round (measured: 4 MiB fetches on
-        // 32 partitions per thread stalled drains by 5-10 s now and then).
+        // Throughput: big fetches, a small prefetch. The queue limits are per consumer;
+        // librdkafka 2.0 stops fetching when they are reached and would look again only a
+        // second later, which the FetchWaker prevents. ~32k records of ~200 B are ~6 MiB
+        // of payload plus librdkafka's ~250 B per queued record; the byte limit is for big
+        // records. Per-partition fetches stay at 1 MiB, so one fetch round of a thread's
+        // partitions does not overshoot the limits by much.
         .set("fetch.max.bytes", "52428800")
         .set("max.partition.fetch.bytes", "1048576")
-        .set("queued.min.messages", "1000000")
-        .set("queued.max.messages.kbytes", "131072")
+        .set("queued.min.messages", std::to_string(kPrefetchRecords))
+        .set("queued.max.messages.kbytes", std::to_string(kPrefetchKiB))
         .set("fetch.wait.max.ms", "100");
     rd_kafka_conf_set_rebalance_cb(conf.get(), rebalance_cb);
     rd_kafka_conf_set_offset_commit_cb(conf.get(), on_commit);
@@ -98,7 +99,13 @@ void ConsumerThread::run() {
         // assignment served) before the profile table holds the whole CDC topic.
         while (!sh_.profiles_ready.load() && !sh_.stop.load())
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        loop();
+        {
+            FetchWaker waker(rk_.get(), queue_);
+            waker_ = &waker;
+            loop();
+            waker_ = nullptr;
+            ThreadMetrics::set(m_.fetch_wakeups, waker.wakeups());
+        }
         if (!flush_until(Clock::now() + std::chrono::seconds(kFinalFlushS), true))
             error_ += (error_.empty() ? "" : "; ") +
                       std::string("the last batch was not committed (") + last_sink_error_ +
@@ -146,6 +153,11 @@ void ConsumerThread::loop() {
         const auto t_got = Clock::now();
         const std::int64_t sink_before = sink_us_;
         ThreadMetrics::add(m_.poll_us, micros(t_got - t_poll));
+        // What the queue held when the call took from it (the call does not wait for more
+        // once it has one record): about what librdkafka saw when it last decided to fetch.
+        if (n > 0)
+            waker_->note(n + static_cast<std::int64_t>(rd_kafka_queue_length(queue_)),
+                         records_read_, bytes_read_);
         for (ssize_t i = 0; i < n; ++i) {
             handle(msgs[i]);
             rd_kafka_message_destroy(msgs[i]);
@@ -156,6 +168,8 @@ void ConsumerThread::loop() {
         if (n > 0)
             ThreadMetrics::add(m_.process_us,
                                micros(Clock::now() - t_got) - (sink_us_ - sink_before));
+        records_read_ += n_records_;
+        bytes_read_ += n_bytes_;
         ThreadMetrics::add(m_.records, n_records_);
         ThreadMetrics::add(m_.bytes, n_bytes_);
         ThreadMetrics::add(m_.events, n_events_);

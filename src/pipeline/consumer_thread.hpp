@@ -32,6 +32,7 @@
 #include "pipeline/cold_sink.hpp"
 #include "pipeline/dlq_writer.hpp"
 #include "pipeline/event.hpp"
+#include "pipeline/fetch_waker.hpp"
 #include "pipeline/redis_sink.hpp"
 #include "pipeline/telemetry.hpp"
 #include "pipeline/window.hpp"
@@ -125,6 +126,8 @@ class ConsumerThread {
     DlqWriter dlq_;
     KafkaHandle rk_;
     rd_kafka_queue_t* queue_ = nullptr;
+    FetchWaker* waker_ = nullptr; // lives in run() while loop() runs
+    std::int64_t records_read_ = 0, bytes_read_ = 0;
     const rd_kafka_topic_t* events_rkt_ = nullptr;
     const rd_kafka_topic_t* telemetry_rkt_ = nullptr;
 

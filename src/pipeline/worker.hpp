@@ -29,7 +29,7 @@ struct WorkerSummary {
     std::int64_t records = 0, events = 0, late = 0, dlq = 0, join_misses = 0, telemetry = 0;
     std::int64_t bytes = 0;
     std::int64_t redis_flushes = 0, cold_objects = 0, cold_bytes = 0;
-    std::int64_t sink_errors = 0, commit_errors = 0;
+    std::int64_t sink_errors = 0, commit_errors = 0, fetch_wakeups = 0;
     std::int64_t cdc_records = 0, profiles = 0, cdc_bootstrap_ms = 0;
     std::int64_t drain_partitions = 0; // partitions with a drain target
     // consumer-thread seconds, summed over threads: in the consume call, handling

@@ -42,6 +42,7 @@ struct ThreadMetricsSnapshot {
     // records, hot-path flushes, cold-path writes
     std::int64_t poll_us_total = 0, process_us_total = 0, flush_us_total = 0, cold_us_total = 0;
     std::int64_t commit_errors_total = 0; // Kafka offset commits that failed (informational)
+    std::int64_t fetch_wakeups_total = 0; // FetchWaker nudges after a full prefetch queue
     // rates over the last tick (about one second)
     double events_per_s = 0, bytes_per_s = 0;
 };
@@ -72,7 +73,8 @@ struct ThreadMetrics {
         assigned_partitions{0}, consumer_lag{0}, assignments{0};
     std::atomic<bool> paused{false};
     std::atomic<std::int64_t> flushes{0}, flush_last_us{0}, flush_max_us{0}, cold_last_us{0},
-        redis_last_us{0}, cold_objects{0}, cold_bytes{0}, sink_errors{0}, commit_errors{0};
+        redis_last_us{0}, cold_objects{0}, cold_bytes{0}, sink_errors{0}, commit_errors{0},
+        fetch_wakeups{0};
     std::atomic<std::int64_t> poll_us{0}, process_us{0}, flush_us{0}, cold_us{0};
     std::atomic<double> events_per_s{0}, bytes_per_s{0};
 

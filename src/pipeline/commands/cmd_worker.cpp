@@ -75,6 +75,7 @@ void print_summary(const Context& ctx, const WorkerSummary& s) {
                       {"cold", s.cold_s}}},
                     {"sink_errors", s.sink_errors},
                     {"commit_errors", s.commit_errors},
+                    {"fetch_wakeups", s.fetch_wakeups},
                     {"cdc",
                      {{"records", s.cdc_records},
                       {"profiles", s.profiles},
