@@ -1,6 +1,7 @@
 #include "pipeline/cold_intent.hpp"
 
 #include "core/error.hpp"
+#include "pipeline/fs_sync.hpp"
 
 #include <fmt/format.h>
 
@@ -59,11 +60,7 @@ void write_fd(int fd, std::string_view data, const std::string& path) {
 }
 
 void fsync_dir(const std::string& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) fail_errno("open directory", dir);
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) fail_errno("fsync directory", dir);
+    sync_dir(dir, false, "cold-path intent log");
 }
 
 void ensure_dir(const std::string& path) {
@@ -96,7 +93,11 @@ IntentLog::IntentLog(std::string path) : path_(std::move(path)) {
     }
 }
 
-void IntentLog::append(const std::vector<IntentEntry>& add) {
+void IntentLog::sync_filesystem() const {
+    sync_dir(fs::path(path_).parent_path().string(), true, "cold-path intent log");
+}
+
+void IntentLog::append(const std::vector<IntentEntry>& add, bool sync) {
     if (add.empty()) return;
     if (torn_) {
         std::vector<IntentEntry> all = entries_;
@@ -110,14 +111,14 @@ void IntentLog::append(const std::vector<IntentEntry>& add) {
     if (fd < 0) fail_errno("open", path_);
     try {
         write_fd(fd, format(add), path_);
-        if (::fsync(fd) != 0) fail_errno("fsync", path_);
+        if (sync && ::fsync(fd) != 0) fail_errno("fsync", path_);
     } catch (...) {
         ::close(fd);
         torn_ = true; // part of it may be there: rewrite next time
         throw;
     }
     ::close(fd);
-    if (is_new) fsync_dir(fs::path(path_).parent_path().string()); // the new name, too
+    if (is_new && sync) fsync_dir(fs::path(path_).parent_path().string()); // the new name
     entries_.insert(entries_.end(), add.begin(), add.end());
 }
 

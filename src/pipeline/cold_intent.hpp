@@ -27,8 +27,12 @@ class IntentLog {
     const std::vector<IntentEntry>& entries() const { return entries_; }
     const std::string& path() const { return path_; }
 
-    // Adds entries durably: append + fsync (or a rewrite after a torn tail).
-    void append(const std::vector<IntentEntry>& add);
+    // Adds entries durably: append + fsync (or a rewrite after a torn tail). With
+    // sync false the caller makes them durable itself (sync_filesystem() below, once
+    // for many logs) before it relies on them.
+    void append(const std::vector<IntentEntry>& add, bool sync = true);
+    // syncfs(2) of the filesystem holding the log's directory.
+    void sync_filesystem() const;
     // Replaces the whole log durably: temp file, fsync, rename, fsync directory.
     void rewrite(std::vector<IntentEntry> entries);
 

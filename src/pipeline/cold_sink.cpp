@@ -173,56 +173,69 @@ ColdSink::PartitionState& ColdSink::state(const std::string& topic, std::int32_t
 void ColdSink::write_batch(const std::string& topic, std::int32_t partition,
                            std::int64_t first_offset, std::int64_t last_offset,
                            const ColdBatch& batch) {
+    write_batches(topic, {{partition, first_offset, last_offset, &batch}});
+}
+
+bool ColdSink::record_intents(const std::string& topic, const PartitionBatch& b,
+                              std::vector<ColdObject>& objects) {
+    static const ColdBatch kEmpty;
+    const ColdBatch& batch = b.batch ? *b.batch : kEmpty;
+    if (b.partition < 0 || b.first_offset < 0 || b.last_offset < b.first_offset)
+        throw Error(fmt::format("cold path: invalid batch {}-{} [{}..{}]", topic, b.partition,
+                                b.first_offset, b.last_offset));
+    PartitionState& ps = state(topic, b.partition);
+    // Compress first: no side effect until we know the whole batch is ready.
+    const std::size_t mine = objects.size();
+    std::set<std::string> new_keys;
+    for (const auto& [group, data] : batch.groups()) {
+        if (data.frames.empty() && data.lines.empty()) continue;
+        ColdObject& o = objects.emplace_back();
+        o.key = object_key(group, topic, b.partition, b.first_offset, b.last_offset);
+        o.head = data.frames;
+        if (!data.lines.empty()) zstd_.append_frame(data.lines, o.tail);
+        new_keys.insert(o.key);
+    }
+    // Leftovers of a crashed run: uncommitted objects at or after first_offset. Keys this
+    // batch writes again are replaced atomically by the upload instead.
+    std::vector<IntentEntry> live;
+    bool dropped = false;
+    std::size_t dead = 0;
+    for (const IntentEntry& e : ps.log.entries()) {
+        if (e.first >= b.first_offset) {
+            if (!new_keys.count(e.key)) {
+                storage_->remove(e.key);
+                ++removed_;
+            }
+            dropped = true;
+        } else if (e.last < ps.committed_next) {
+            ++dead;
+        } else {
+            live.push_back(e);
+        }
+    }
+    // Write ahead: the objects are on record before any of them is uploaded.
+    std::vector<IntentEntry> add;
+    for (std::size_t i = mine; i < objects.size(); ++i)
+        add.push_back({b.first_offset, b.last_offset, objects[i].key});
+    if (dropped || dead >= kDeadEntriesBeforeRewrite) {
+        live.insert(live.end(), add.begin(), add.end());
+        ps.log.rewrite(std::move(live)); // durable on return
+        return false;
+    }
+    ps.log.append(add, false);
+    return !add.empty();
+}
+
+void ColdSink::write_batches(const std::string& topic, const std::vector<PartitionBatch>& batches) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
         check_topic(topic);
-        if (partition < 0 || first_offset < 0 || last_offset < first_offset)
-            throw Error(fmt::format("cold path: invalid batch {}-{} [{}..{}]", topic, partition,
-                                    first_offset, last_offset));
-        PartitionState& ps = state(topic, partition);
-
-        // Compress first: no side effect until we know the whole batch is ready.
         std::vector<ColdObject> objects;
-        std::set<std::string> new_keys;
-        for (const auto& [group, data] : batch.groups()) {
-            if (data.frames.empty() && data.lines.empty()) continue;
-            ColdObject& o = objects.emplace_back();
-            o.key = object_key(group, topic, partition, first_offset, last_offset);
-            o.head = data.frames;
-            if (!data.lines.empty()) zstd_.append_frame(data.lines, o.tail);
-            new_keys.insert(o.key);
-        }
-
-        // Leftovers of a crashed run: uncommitted objects at or after first_offset. Keys this
-        // batch writes again are replaced atomically by the upload instead.
-        std::vector<IntentEntry> live;
-        bool dropped = false;
-        std::size_t dead = 0;
-        for (const IntentEntry& e : ps.log.entries()) {
-            if (e.first >= first_offset) {
-                if (!new_keys.count(e.key)) {
-                    storage_->remove(e.key);
-                    ++removed_;
-                }
-                dropped = true;
-            } else if (e.last < ps.committed_next) {
-                ++dead;
-            } else {
-                live.push_back(e);
-            }
-        }
-
-        // Write ahead: the objects are on record before any of them is uploaded.
-        std::vector<IntentEntry> add;
-        for (const ColdObject& o : objects)
-            add.push_back({first_offset, last_offset, o.key});
-        if (dropped || dead >= kDeadEntriesBeforeRewrite) {
-            live.insert(live.end(), add.begin(), add.end());
-            ps.log.rewrite(std::move(live));
-        } else {
-            ps.log.append(add);
-        }
-
+        const IntentLog* unsynced = nullptr;
+        for (const PartitionBatch& b : batches)
+            if (record_intents(topic, b, objects)) unsynced = &state(topic, b.partition).log;
+        // Every log lives in the same directory: one sync makes all the appends durable.
+        if (unsynced) unsynced->sync_filesystem();
         storage_->put_all(objects);
         for (const ColdObject& o : objects) {
             bytes_ += o.size();

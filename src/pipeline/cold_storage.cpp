@@ -1,6 +1,7 @@
 #include "pipeline/cold_storage.hpp"
 
 #include "core/error.hpp"
+#include "pipeline/fs_sync.hpp"
 
 #include <fmt/format.h>
 
@@ -23,13 +24,8 @@ namespace {
     throw Error(fmt::format("cold path: cannot {} {}: {}", what, path, std::strerror(errno)));
 }
 
-// fsync(2) of the directory, or with whole_fs syncfs(2) of the filesystem holding it.
 void sync_dir(const std::string& dir, bool whole_fs = false) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) fail_errno("open directory", dir);
-    const int rc = whole_fs ? ::syncfs(fd) : ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) fail_errno(whole_fs ? "syncfs" : "fsync directory", dir);
+    pipeline::sync_dir(dir, whole_fs, "cold path");
 }
 
 void write_all(int fd, std::string_view data, const std::string& path) {

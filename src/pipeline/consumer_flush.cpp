@@ -162,15 +162,16 @@ bool ConsumerThread::flush_cold() {
         }
     } account{*this, tc};
     try {
-        // Every partition of the batch gets its call, with lines or without (a call is what
+        // Every partition of the batch is in the call, with lines or without (that is what
         // clears a crashed run's leftovers at and after its first offset).
-        static const ColdBatch kEmpty;
+        std::vector<ColdSink::PartitionBatch> batches;
         for (std::size_t p = 0; p < cold_ranges_.size(); ++p) {
             const Range& r = cold_ranges_[p];
             if (r.first < 0) continue;
-            cold_->write_batch(sh_.events_topic, static_cast<std::int32_t>(p), r.first, r.next - 1,
-                               p < cold_batches_.size() ? cold_batches_[p] : kEmpty);
+            batches.push_back({static_cast<std::int32_t>(p), r.first, r.next - 1,
+                               p < cold_batches_.size() ? &cold_batches_[p] : nullptr});
         }
+        cold_->write_batches(sh_.events_topic, batches);
     } catch (const std::exception& e) {
         ThreadMetrics::add(m_.sink_errors, 1);
         const std::string what = e.what();
