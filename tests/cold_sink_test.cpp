@@ -4,10 +4,12 @@
 #include "core/error.hpp"
 #include "pipeline/cold_intent.hpp"
 #include "pipeline/cold_sink.hpp"
+#include "pipeline/frame_arena.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -180,8 +182,12 @@ class CrashingStorage : public LocalDirStorage {
     }
     // A crash between put_all's renames leaves the same: some objects, one temp file.
     void put_all(const std::vector<ColdObject>& objects) override {
-        for (const ColdObject& o : objects)
-            put(o.key, std::string(o.head) + o.tail);
+        for (const ColdObject& o : objects) {
+            std::string whole;
+            for (const std::string_view part : o.head)
+                whole.append(part);
+            put(o.key, whole + o.tail);
+        }
     }
 
   private:
@@ -397,7 +403,7 @@ TEST_F(ColdSinkTest, CompressedBatchHoldsFramesNotRawLinesAndWritesTheSameConten
     const ColdGroupData& g = batch.groups().begin()->second;
     EXPECT_FALSE(g.frames.empty());
     EXPECT_LT(g.lines.size(), 4096u); // the rest went into frames
-    EXPECT_EQ(batch.held_bytes(), g.frames.size() + g.lines.size());
+    EXPECT_EQ(batch.held_bytes(), g.frame_bytes + g.lines.size());
     EXPECT_LT(batch.held_bytes(), raw.size() / 4); // compressed as it came in
 
     ColdSink sink(options());
@@ -423,19 +429,55 @@ TEST_F(ColdSinkTest, CompressedBatchHoldsFramesNotRawLinesAndWritesTheSameConten
 } // namespace
 } // namespace ebap::pipeline
 
+TEST(FrameArenaTest, ViewsStayPutAcrossBlocksAndBlocksAreReusedAfterReset) {
+    FrameArena arena;
+    auto fill = [&](int rounds) {
+        std::vector<std::pair<std::string_view, char>> views;
+        for (int i = 0; i < rounds; ++i) {
+            const char c = static_cast<char>('a' + i % 26);
+            char* p = arena.reserve(1500); // room for more than is taken, like zstd's bound
+            std::memset(p, c, 1000);
+            views.emplace_back(arena.commit(1000), c);
+        }
+        for (const auto& [v, c] : views)
+            ASSERT_EQ(v, std::string(1000, c)); // nothing moved or overwritten
+    };
+    fill(3000); // ~3 MB: a second 2 MiB block
+    EXPECT_EQ(arena.block_bytes(), 2 * FrameArena::kBlockBytes);
+    arena.reset();
+    fill(3000);
+    EXPECT_EQ(arena.block_bytes(), 2 * FrameArena::kBlockBytes) << "blocks must be reused";
+    // Bigger than a block: a block of its own, rounded up to the huge-page size.
+    char* big = arena.reserve(5 << 20);
+    std::memset(big, 'z', 5 << 20);
+    EXPECT_EQ(arena.commit(5 << 20).size(), std::size_t{5} << 20);
+    EXPECT_EQ(arena.block_bytes(), 2 * FrameArena::kBlockBytes + (std::size_t{6} << 20));
+}
+
 TEST_F(ColdSinkTest, PutAllLandsEveryObjectAndLeavesNothingHiddenOrHalfOnFailure) {
     LocalDirStorage storage(root_.path());
     storage.prepare();
     const std::string big(300000, 'c');
+    // Objects are frames held elsewhere plus a tail: many parts go out in several writev
+    // calls (64 pieces each), empty parts are skipped.
+    std::vector<std::string> pieces;
+    std::string many;
+    for (int i = 0; i < 150; ++i) {
+        pieces.push_back(fmt::format("[{}]", i));
+        many += pieces.back();
+    }
+    std::vector<std::string_view> many_parts(pieces.begin(), pieces.end());
     const std::vector<ColdObject> objects = {
-        {"events/day=2026-11-30/region=eu/a.zst", "alpha", ""},
-        {"events/day=2026-11-30/region=us/b.zst", "bra", "vo"},
-        {"events/day=2026-12-01/region=eu/c.zst", big, "tail"},
+        {"events/day=2026-11-30/region=eu/a.zst", {"alpha"}, ""},
+        {"events/day=2026-11-30/region=us/b.zst", {"br", "", "a"}, "vo"},
+        {"events/day=2026-12-01/region=eu/c.zst", {big}, "tail"},
+        {"events/day=2026-12-01/region=us/m.zst", many_parts, "!"},
     };
     storage.put_all(objects);
     EXPECT_EQ(storage.get(objects[0].key), "alpha");
     EXPECT_EQ(storage.get(objects[1].key), "bravo");
     EXPECT_EQ(storage.get(objects[2].key), big + "tail");
+    EXPECT_EQ(storage.get(objects[3].key), many + "!");
     for (const auto& f : all_files(root_.path()))
         EXPECT_FALSE(fs::path(f).filename().string().starts_with(".")) << f;
 
@@ -443,8 +485,8 @@ TEST_F(ColdSinkTest, PutAllLandsEveryObjectAndLeavesNothingHiddenOrHalfOnFailure
     // and neither the objects before it nor any temp file is left behind.
     std::ofstream(root_.file("events/day=2026-12-02")) << "in the way";
     const std::vector<ColdObject> bad = {
-        {"events/day=2026-11-30/region=eu/d.zst", "delta", ""},
-        {"events/day=2026-12-02/region=eu/e.zst", "echo", ""},
+        {"events/day=2026-11-30/region=eu/d.zst", {"delta"}, ""},
+        {"events/day=2026-12-02/region=eu/e.zst", {"echo"}, ""},
     };
     try {
         storage.put_all(bad);

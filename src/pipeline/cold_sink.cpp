@@ -80,6 +80,15 @@ void ColdCompressor::append_frame(std::string_view data, std::string& out) {
     out.append(scratch_.data(), n);
 }
 
+std::string_view ColdCompressor::frame(std::string_view data) {
+    const std::size_t bound = ZSTD_compressBound(data.size());
+    char* out = arena_.reserve(bound);
+    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out, bound, data.data(),
+                                            data.size(), level_);
+    if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
+    return arena_.commit(n);
+}
+
 // ---- ColdBatch ----
 
 ColdBatch& ColdBatch::operator=(ColdBatch&& o) noexcept {
@@ -105,9 +114,10 @@ ColdGroupData& ColdBatch::group_for(std::int64_t ts_ms, std::string_view region)
 }
 
 void ColdBatch::seal_frame(ColdGroupData& g) {
-    const std::size_t before = g.frames.size();
-    compressor_->append_frame(g.lines, g.frames);
-    held_ = held_ - g.lines.size() + (g.frames.size() - before);
+    const std::string_view f = compressor_->frame(g.lines);
+    g.frames.push_back(f);
+    g.frame_bytes += f.size();
+    held_ = held_ - g.lines.size() + f.size();
     g.lines.clear();
 }
 

@@ -22,6 +22,7 @@
 // cannot see leftovers this host recorded (share paths.state_dir, or keep one host).
 #include "pipeline/cold_intent.hpp"
 #include "pipeline/cold_storage.hpp"
+#include "pipeline/frame_arena.hpp"
 
 #include <atomic>
 #include <compare>
@@ -46,6 +47,7 @@ struct ColdGroup {
 };
 
 // Compresses NDJSON into zstd frames; one per consumer thread (a context is ~1 MiB).
+// frame() keeps what it made in the thread's FrameArena until reset_frames().
 class ColdCompressor {
   public:
     explicit ColdCompressor(int level = 3);
@@ -54,19 +56,25 @@ class ColdCompressor {
     ColdCompressor& operator=(const ColdCompressor&) = delete;
     // Appends data as one complete zstd frame to out. Throws ebap::Error.
     void append_frame(std::string_view data, std::string& out);
+    // data as one complete zstd frame, in the arena: valid until reset_frames().
+    std::string_view frame(std::string_view data);
+    // Every frame() view is invalid from here on (their batches are written or dropped).
+    void reset_frames() { arena_.reset(); }
     int level() const { return level_; }
 
   private:
     void* cctx_; // ZSTD_CCtx
     int level_;
     std::string scratch_; // compressed output before it is appended
+    FrameArena arena_;
 };
 
 // What one (day, region) group of a batch holds: complete zstd frames plus the lines not
 // compressed yet. Concatenated zstd frames are one valid zstd stream (`zstd -d`, Trino,
 // Spark read them), so the object is frames + compress(lines).
 struct ColdGroupData {
-    std::string frames;
+    std::vector<std::string_view> frames; // in the compressor's FrameArena
+    std::size_t frame_bytes = 0;
     std::string lines;
 };
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -28,14 +29,33 @@ void sync_dir(const std::string& dir, bool whole_fs = false) {
     pipeline::sync_dir(dir, whole_fs, "cold path");
 }
 
-void write_all(int fd, std::string_view data, const std::string& path) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
+// parts, then more: writev(2) of up to kIov pieces at a time (a batch's object is often
+// a few hundred frames), resuming after short writes.
+void write_all(int fd, const std::vector<std::string_view>& parts, std::string_view more,
+               const std::string& path) {
+    constexpr std::size_t kIov = 64;
+    std::vector<std::string_view> left;
+    left.reserve(parts.size() + 1);
+    for (const std::string_view p : parts)
+        if (!p.empty()) left.push_back(p);
+    if (!more.empty()) left.push_back(more);
+    std::size_t next = 0;
+    iovec iov[kIov];
+    while (next < left.size()) {
+        int cnt = 0;
+        for (std::size_t i = next; i < left.size() && cnt < static_cast<int>(kIov); ++i, ++cnt)
+            iov[cnt] = {const_cast<char*>(left[i].data()), left[i].size()};
+        ssize_t n = ::writev(fd, iov, cnt);
         if (n < 0) {
             if (errno == EINTR) continue;
             fail_errno("write", path);
         }
-        data.remove_prefix(static_cast<std::size_t>(n));
+        while (n > 0) { // drop what was written, maybe a part of one piece
+            const auto k = std::min(static_cast<std::size_t>(n), left[next].size());
+            left[next].remove_prefix(k);
+            n -= static_cast<ssize_t>(k);
+            if (left[next].empty()) ++next;
+        }
     }
 }
 
@@ -43,13 +63,15 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 
 void ColdStorage::put_all(const std::vector<ColdObject>& objects) {
     for (const ColdObject& o : objects) {
-        if (o.tail.empty()) {
-            put(o.key, o.head);
+        if (o.tail.empty() && o.head.size() == 1) {
+            put(o.key, o.head.front());
             continue;
         }
         std::string whole; // one object at a time: a request body is contiguous
         whole.reserve(o.size());
-        whole.append(o.head).append(o.tail);
+        for (const std::string_view part : o.head)
+            whole.append(part);
+        whole.append(o.tail);
         put(o.key, whole);
     }
 }
@@ -76,8 +98,8 @@ namespace {
 
 // Writes data to the hidden temporary name of final_path; fsyncs it when asked. Returns
 // whether the directory had to be created.
-bool write_temp(const fs::path& final_path, const std::string& tmp, std::string_view data,
-                std::string_view more, bool sync) {
+bool write_temp(const fs::path& final_path, const std::string& tmp,
+                const std::vector<std::string_view>& parts, std::string_view more, bool sync) {
     const fs::path dir = final_path.parent_path();
     std::error_code ec;
     const bool created = fs::create_directories(dir, ec);
@@ -85,8 +107,7 @@ bool write_temp(const fs::path& final_path, const std::string& tmp, std::string_
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail_errno("create", tmp);
     try {
-        write_all(fd, data, tmp);
-        write_all(fd, more, tmp);
+        write_all(fd, parts, more, tmp);
         if (sync && ::fsync(fd) != 0) fail_errno("fsync", tmp);
     } catch (...) {
         ::close(fd);
@@ -115,7 +136,7 @@ void LocalDirStorage::put(const std::string& key, std::string_view data) {
     const fs::path final_path = fs::path(root_) / key;
     const fs::path dir = final_path.parent_path();
     const std::string tmp = temp_path(key);
-    const bool created = write_temp(final_path, tmp, data, {}, true);
+    const bool created = write_temp(final_path, tmp, {data}, {}, true);
     rename_into_place(tmp, final_path);
     sync_dir(dir.string());
     // New directories must reach the disk too, up to the root.

@@ -15,9 +15,14 @@ namespace ebap::pipeline {
 // in place, then the frame of its remaining lines), so nothing is copied to concatenate.
 struct ColdObject {
     std::string key;
-    std::string_view head;
+    std::vector<std::string_view> head; // complete frames, held elsewhere
     std::string tail;
-    std::size_t size() const { return head.size() + tail.size(); }
+    std::size_t size() const {
+        std::size_t n = tail.size();
+        for (const std::string_view part : head)
+            n += part.size();
+        return n;
+    }
 };
 
 class ColdStorage {

@@ -206,6 +206,7 @@ void ConsumerThread::drop_cold() {
         r = Range{};
     for (auto& b : cold_batches_)
         b.clear();
+    if (compressor_) compressor_->reset_frames(); // no batch holds a frame any more
     cold_records_ = 0;
     cold_held_ = 0;
     cold_started_ = Clock::now();
