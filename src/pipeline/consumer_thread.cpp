@@ -68,6 +68,7 @@ ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
 }
 
 ConsumerThread::~ConsumerThread() {
+    waker_.reset(); // it reads queue_
     if (queue_) rd_kafka_queue_destroy(queue_);
 }
 
@@ -99,13 +100,9 @@ void ConsumerThread::run() {
         // assignment served) before the profile table holds the whole CDC topic.
         while (!sh_.profiles_ready.load() && !sh_.stop.load())
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        {
-            FetchWaker waker(rk_.get(), queue_);
-            waker_ = &waker;
-            loop();
-            waker_ = nullptr;
-            ThreadMetrics::set(m_.fetch_wakeups, waker.wakeups());
-        }
+        waker_.emplace(rk_.get(), queue_);
+        loop();
+        stop_waker();
         if (!flush_until(Clock::now() + std::chrono::seconds(kFinalFlushS), true))
             error_ += (error_.empty() ? "" : "; ") +
                       std::string("the last batch was not committed (") + last_sink_error_ +
@@ -113,6 +110,7 @@ void ConsumerThread::run() {
         else
             commit_to_kafka(committed_, true); // lag views exact when we exit
     } catch (const std::exception& e) {
+        stop_waker();
         error_ += (error_.empty() ? "" : "; ") + std::string(e.what());
     }
     if (!error_.empty()) {
@@ -127,6 +125,12 @@ void ConsumerThread::run() {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     rd_kafka_consumer_close(rk_.get()); // leaves the group (revoke callback runs)
     publish_gauges();
+}
+
+void ConsumerThread::stop_waker() {
+    if (!waker_) return;
+    ThreadMetrics::set(m_.fetch_wakeups, waker_->wakeups());
+    waker_.reset();
 }
 
 void ConsumerThread::loop() {
@@ -155,7 +159,7 @@ void ConsumerThread::loop() {
         ThreadMetrics::add(m_.poll_us, micros(t_got - t_poll));
         // What the queue held when the call took from it (the call does not wait for more
         // once it has one record): about what librdkafka saw when it last decided to fetch.
-        if (n > 0)
+        if (n > 0 && waker_)
             waker_->note(n + static_cast<std::int64_t>(rd_kafka_queue_length(queue_)),
                          records_read_, bytes_read_);
         for (ssize_t i = 0; i < n; ++i) {

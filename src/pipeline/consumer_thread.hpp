@@ -90,6 +90,7 @@ class ConsumerThread {
     void on_revoke(rd_kafka_topic_partition_list_t* partitions);
 
     void loop();
+    void stop_waker(); // joins the waker thread, keeps its count
     void handle(const rd_kafka_message_t* m);
     void handle_event(const rd_kafka_message_t* m);
     void handle_telemetry(const rd_kafka_message_t* m);
@@ -126,7 +127,7 @@ class ConsumerThread {
     DlqWriter dlq_;
     KafkaHandle rk_;
     rd_kafka_queue_t* queue_ = nullptr;
-    FetchWaker* waker_ = nullptr; // lives in run() while loop() runs
+    std::optional<FetchWaker> waker_; // while loop() runs
     std::int64_t records_read_ = 0, bytes_read_ = 0;
     const rd_kafka_topic_t* events_rkt_ = nullptr;
     const rd_kafka_topic_t* telemetry_rkt_ = nullptr;
