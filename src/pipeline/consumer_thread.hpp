@@ -16,7 +16,7 @@
 // queue": the open batch holds at most max_batch_events records (a full batch is sealed
 // and committed before more is read), and while a sealed batch waits for a sink the paused
 // partitions fetch nothing, so the open batch can only take in what librdkafka had already
-// prefetched (capped by queued.max.messages.kbytes). A sealed batch is dropped only when
+// prefetched (capped by queued.min.messages / .kbytes). A sealed batch is dropped only when
 // its partitions are revoked; nothing of it was committed then, so the next owner replays
 // it from the offsets in Redis.
 //
