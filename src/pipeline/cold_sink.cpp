@@ -69,24 +69,24 @@ ColdCompressor::~ColdCompressor() {
     ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_));
 }
 
+std::size_t ColdCompressor::compress(std::string_view data, char* out, std::size_t capacity) {
+    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out, capacity,
+                                            data.data(), data.size(), level_);
+    if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
+    return n;
+}
+
 void ColdCompressor::append_frame(std::string_view data, std::string& out) {
     // Into a scratch buffer, then only the frame's bytes onto out: resizing out to the
     // bound would zero-fill (and commit) memory the frame never uses.
     const std::size_t bound = ZSTD_compressBound(data.size());
     if (bound > scratch_.size()) scratch_.resize(std::max(bound, scratch_.size() * 2));
-    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), scratch_.data(),
-                                            scratch_.size(), data.data(), data.size(), level_);
-    if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
-    out.append(scratch_.data(), n);
+    out.append(scratch_.data(), compress(data, scratch_.data(), scratch_.size()));
 }
 
 std::string_view ColdCompressor::frame(std::string_view data) {
     const std::size_t bound = ZSTD_compressBound(data.size());
-    char* out = arena_.reserve(bound);
-    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out, bound, data.data(),
-                                            data.size(), level_);
-    if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
-    return arena_.commit(n);
+    return arena_.commit(compress(data, arena_.reserve(bound), bound));
 }
 
 // ---- ColdBatch ----

@@ -63,6 +63,9 @@ class ColdCompressor {
     int level() const { return level_; }
 
   private:
+    // One frame of data into out[0, capacity); its size. Throws ebap::Error.
+    std::size_t compress(std::string_view data, char* out, std::size_t capacity);
+
     void* cctx_; // ZSTD_CCtx
     int level_;
     std::string scratch_; // compressed output before it is appended

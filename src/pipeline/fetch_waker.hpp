@@ -43,7 +43,6 @@ class FetchWaker {
             armed_.store(true, std::memory_order_relaxed);
     }
     std::int64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
-    std::int64_t low_records() const { return low_records_; }
 
   private:
     void run();
