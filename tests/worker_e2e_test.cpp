@@ -640,6 +640,50 @@ TEST_F(WorkerE2E, TinyPrefetchLimitsDoNotStallTheDrain) {
     expect_cold_matches_truth(read_cold_path(dir_.file("cold")), t);
 }
 
+TEST_F(WorkerE2E, AFreshGroupStartsAtTheLogStartWhenOffsetZeroIsGone) {
+    // A fresh group asks for offset 0, not the logical beginning (see on_assign). The mock
+    // keeps ~5 MiB per partition, so ~40k events into one partition move its log start
+    // past 0, as retention would: the fetch at 0 is out of range and auto.offset.reset
+    // must take the drain to the log start - every record still there read once, none
+    // lost to an "out of range" that is never resolved.
+    TestProducer p(kafka_.bootstrap());
+    const std::int64_t t0 = utc_ms(2024, 3, 10, 12, 0, 0);
+    for (int i = 0; i < 40000; ++i) {
+        const json ev = {{"event_id", "e-" + std::to_string(i)},
+                         {"user_id", i % 50 + 1},
+                         {"event_type", "view"},
+                         {"ts", t0 + i},
+                         {"session_id", "s-" + std::to_string(i % 50)},
+                         {"region", "eu-west"},
+                         {"payload", std::string(100, 'x')}};
+        p.send(kEvents, 0, std::to_string(i % 50 + 1), ev.dump());
+    }
+    p.flush();
+    GroupPartition before;
+    for (const auto& gp : group_offsets(kafka_.bootstrap(), "probe", {kEvents}))
+        if (gp.partition == 0) before = gp;
+    ASSERT_EQ(before.high, 40000);
+    ASSERT_GT(before.low, 0) << "the broker kept every record: this test would prove nothing";
+
+    const CliResult r = run_cli({"--json", "worker", "--drain", "--threads", "2"}, env(), 90000);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json summary = json::parse(r.out);
+    EXPECT_EQ(summary["records"], before.high - before.low) << summary.dump();
+    EXPECT_EQ(summary["events"].get<std::int64_t>() + summary["late_events"].get<std::int64_t>(),
+              before.high - before.low);
+    for (const auto& gp : group_offsets(kafka_.bootstrap(), "ebapctl-workers", {kEvents}))
+        if (gp.partition == 0) {
+            EXPECT_EQ(gp.committed, before.high);
+        }
+    RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
+    EXPECT_EQ(redis.command({"HGET", "ebap:offsets:ebapctl-workers", kEvents + ":0"}).str,
+              std::to_string(before.high));
+    std::int64_t cold_lines = 0;
+    for (const auto& line : read_cold_path(dir_.file("cold")))
+        cold_lines += line.event["event_id"].get<std::string>().starts_with("e-");
+    EXPECT_EQ(cold_lines, before.high - before.low);
+}
+
 TEST_F(WorkerE2E, UnreachableEndpointsFailFastNamingThem) {
     auto e = env();
     e["REDIS_PORT"] = "1"; // nothing listens there

@@ -139,6 +139,7 @@ std::vector<GroupPartition> group_offsets(const std::string& bootstrap, const st
                     rd_kafka_query_watermark_offsets(rk, topic.c_str(), gp.partition, &lo, &hi,
                                                      10000);
                     gp.high = hi;
+                    gp.low = lo;
                     out.push_back(gp);
                     rd_kafka_topic_partition_list_add(list, topic.c_str(), gp.partition);
                 }

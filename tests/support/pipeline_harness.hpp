@@ -59,6 +59,7 @@ struct GroupPartition {
     std::int32_t partition = 0;
     std::int64_t committed = -1; // -1: nothing committed
     std::int64_t high = -1;
+    std::int64_t low = -1; // the log start
 };
 // Committed offsets of group and high watermarks, for every partition of topics.
 std::vector<GroupPartition> group_offsets(const std::string& bootstrap, const std::string& group,
