@@ -380,6 +380,84 @@ TEST_F(RedisSinkTest, ColdOffsetsCommitWithTheBatchAndLoadBesideTheHotOnes) {
     EXPECT_THROW(sink.load_offsets({kTopic}), Error);
 }
 
+TEST_F(RedisSinkTest, AClaimFencesTheFormerOwnersCommitsOfThatPartition) {
+    // A worker stalled past its session still holds a batch when the group has given its
+    // partition to another worker; the new owner claims it before loading its offsets.
+    RedisOptions o;
+    o.host = "127.0.0.1";
+    o.port = server_->port();
+    RedisClient other(o);
+    RedisSink old_owner(*client_, kPrefix, kGroup), new_owner(other, kPrefix, kGroup);
+    ASSERT_NE(old_owner.token(), new_owner.token());
+    const TopicPartition p0{kTopic, 0}, p1{kTopic, 1};
+    old_owner.claim({p0, p1});
+    BatchDelta d;
+    d.events = 5;
+    old_owner.commit_batch(d, {{p0, {10, 1}}, {p1, {20, 2}}});
+
+    new_owner.claim({p1}); // the rebalance moved partition 1
+    EXPECT_EQ(new_owner.load_offsets({kTopic})[p1].next_offset, 20);
+    // A batch that covers partition 1 is refused whole: nothing of it applied.
+    d.events = 7;
+    try {
+        old_owner.commit_batch(d, {{p0, {11, 3}}, {p1, {25, 4}}}, {{p1, 25}});
+        ADD_FAILURE() << "the former owner's commit was applied";
+    } catch (const FencedError& e) {
+        EXPECT_NE(std::string(e.what()).find(kTopic + ":1"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(old_owner.verify_claims({p1}), FencedError);
+    EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "5");
+    auto stored = old_owner.load_offsets({kTopic});
+    EXPECT_EQ(stored[p0], (StoredPosition{10, 1, std::nullopt}));
+    EXPECT_EQ(stored[p1], (StoredPosition{20, 2, std::nullopt}));
+    // The partition it still owns commits as before, and so does the new owner's.
+    old_owner.verify_claims({p0});
+    old_owner.commit_batch(d, {{p0, {11, 3}}});
+    new_owner.commit_batch(d, {{p1, {25, 4}}});
+    stored = new_owner.load_offsets({kTopic});
+    EXPECT_EQ(stored[p0].next_offset, 11);
+    EXPECT_EQ(stored[p1].next_offset, 25);
+    EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "19");
+    EXPECT_EQ(text_hash(kPrefix + "owners:" + kGroup)[kTopic + ":1"], new_owner.token());
+    // The WATCH the check set is gone: an unrelated write does not abort the next EXEC.
+    check_->command({"HSET", kPrefix + "owners:" + kGroup, kTopic + ":9", "x"});
+    old_owner.commit_batch(d, {{p0, {12, 3}}});
+    EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "26");
+}
+
+TEST_F(RedisSinkTest, AClaimBetweenTheCheckAndExecAbortsTheExecAndTheCheckRunsAgain) {
+    RedisOptions o;
+    o.host = "127.0.0.1";
+    o.port = server_->port();
+    RedisClient other(o);
+    RedisSink sink(*client_, kPrefix, kGroup), rival(other, kPrefix, kGroup);
+    const TopicPartition p0{kTopic, 0}, p5{kTopic, 5};
+    sink.claim({p0});
+    BatchDelta d;
+    d.events = 3;
+    // A rebalance elsewhere in the group (a claim of another partition) lands after the
+    // check: the EXEC aborts, nothing applied, and the second attempt commits once.
+    int checks = 0;
+    sink.after_check_for_testing = [&] {
+        if (++checks == 1) rival.claim({p5});
+    };
+    sink.commit_batch(d, {{p0, {4, 1}}});
+    EXPECT_EQ(checks, 2);
+    EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "3");
+    EXPECT_EQ(sink.load_offsets({kTopic})[p0].next_offset, 4);
+
+    // The rival takes this very partition after the check: the EXEC aborts, the check
+    // runs again and refuses the batch.
+    checks = 0;
+    sink.after_check_for_testing = [&] {
+        if (++checks == 1) rival.claim({p0, p5});
+    };
+    EXPECT_THROW(sink.commit_batch(d, {{p0, {9, 2}}}), FencedError);
+    EXPECT_EQ(checks, 1); // the second check threw before the hook
+    EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "3");
+    EXPECT_EQ(sink.load_offsets({kTopic})[p0].next_offset, 4);
+}
+
 double p95_of(std::vector<double> samples) {
     if (samples.empty()) return 0;
     std::sort(samples.begin(), samples.end());

@@ -9,10 +9,12 @@
 #include "support/child_process.hpp"
 #include "support/cli_run.hpp"
 #include "support/pipeline_harness.hpp"
+#include "support/ports.hpp"
 #include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -287,6 +289,73 @@ TEST_F(WorkerCrash, TwoProcessesInOneGroupCountWhatOneWould) {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(json::parse(r.out)["records"], 0); // nothing was left for the drain
     expect_everything_matches(truth(gen), redis, true);
+}
+
+TEST_F(WorkerCrash, AStalledWorkerCannotCommitPartitionsTheGroupGaveAway) {
+    // Worker A reads everything into one open batch (no timed flush), then stalls
+    // (SIGSTOP) past its session: the group gives its partitions to worker B, which
+    // counts every record and commits. When A resumes, librdkafka tells it the
+    // partitions were lost and A's revoke flush tries to commit the batch it still
+    // holds - records B has counted. Fencing must refuse it, in Redis and the cold path.
+    pipeline::ClickstreamGenerator gen(generator_options());
+    RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
+    TestProducer producer(kafka_.bootstrap());
+    produce_profiles(producer, gen);
+    produce_events(producer, gen, 3000);
+    producer.flush();
+    const std::int64_t total = static_cast<std::int64_t>(sent_.size());
+
+    const int port = free_port();
+    const pid_t a =
+        start_worker({"worker", "--threads", "1", "--flush-ms", "600000", "--max-batch", "10000000",
+                      "--cold-flush-s", "86400", "--metrics-addr",
+                      "127.0.0.1:" + std::to_string(port), "-X", kSession, "-X", kHeartbeat},
+                     "a.log");
+    httplib::Client http("127.0.0.1", port);
+    static const std::regex kRecords(R"(\nebap_worker_records_total\{thread="0"\} (\d+))");
+    std::int64_t read = 0;
+    for (const auto deadline = Clock::now() + std::chrono::seconds(30);
+         read < total && Clock::now() < deadline;
+         std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+        std::smatch m;
+        if (auto res = http.Get("/metrics");
+            res && res->status == 200 && std::regex_search(res->body, m, kRecords))
+            read = std::stoll(m[1]);
+    }
+    ASSERT_EQ(read, total) << file_tail(dir_.file("a.log"));
+    ASSERT_EQ(redis_progress(redis), 0) << "A committed before it stalled: nothing to fence";
+    ASSERT_EQ(kill(a, SIGSTOP), 0);
+
+    const pid_t b =
+        start_worker({"worker", "--threads", "1", "-X", kSession, "-X", kHeartbeat}, "b.log");
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (redis_progress(redis) < total && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const bool b_took_over = redis_progress(redis) == total;
+    kill(a, SIGCONT);
+    EXPECT_TRUE(b_took_over) << file_tail(dir_.file("b.log"));
+    // A learns of the loss at its next heartbeat, tries its revoke flush, is refused.
+    bool refused = false;
+    for (const auto until = Clock::now() + std::chrono::seconds(30);
+         !refused && Clock::now() < until;
+         std::this_thread::sleep_for(std::chrono::milliseconds(100)))
+        refused = file_tail(dir_.file("a.log"), 200).find("claimed by another worker") !=
+                  std::string::npos;
+    EXPECT_TRUE(refused) << file_tail(dir_.file("a.log"), 40);
+    for (pid_t pid : {a, b})
+        kill(pid, SIGTERM);
+    for (pid_t pid : {a, b}) {
+        const int status = wait_exit(pid, 30000);
+        if (status < 0) stop_child(pid, SIGKILL, 1000);
+        EXPECT_EQ(status, 0) << file_tail(dir_.file(pid == a ? "a.log" : "b.log"), 40);
+    }
+    EXPECT_NE(file_tail(dir_.file("a.log"), 60).find("batches fenced"), std::string::npos)
+        << file_tail(dir_.file("a.log"), 60);
+
+    const CliResult r =
+        run_cli({"--json", "worker", "--drain", "-X", kSession, "-X", kHeartbeat}, env(), 60000);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    expect_everything_matches(truth(gen), redis, false);
 }
 
 } // namespace

@@ -562,7 +562,8 @@ bool wait_for_text(const std::string& path, const std::string& text, int timeout
 TEST_F(WorkerE2E, FailingSinksPauseAndRetryWithoutLoss) {
     produce_cdc_events_and_malformed();
     const Truth t = truth();
-    // The cold path cannot create its directories (events is a file), Redis refuses writes.
+    // Redis refuses writes (maxmemory 1) from the start, and the cold path cannot create
+    // its directories (events is a file).
     std::filesystem::create_directories(dir_.file("cold"));
     std::ofstream(dir_.file("cold/events")) << "in the way\n";
     RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
@@ -571,12 +572,20 @@ TEST_F(WorkerE2E, FailingSinksPauseAndRetryWithoutLoss) {
     const std::string log = dir_.file("failing.log");
     const pid_t pid =
         spawn_ebapctl({"worker", "--drain", "--threads", "2", "--cold-flush-s", "1"}, env(), log);
+    // No partition is worked on before it is claimed in Redis (fencing): the threads wait.
+    const bool claim_failed = wait_for_text(log, "cannot claim partitions", 30000);
+    redis.command({"CONFIG", "SET", "maxmemory", "0"});
+    // Claimed and read; the cold write fails and pauses the partitions.
     const bool cold_failed = wait_for_text(log, "cold-path write failed", 30000);
+    // Redis refuses again; the cold path comes back, so the transaction recording its
+    // offsets is what fails now.
+    redis.command({"CONFIG", "SET", "maxmemory", "1"});
     std::filesystem::remove(dir_.file("cold/events"));
-    const bool redis_failed = wait_for_text(log, "OOM", 30000);
+    const bool redis_failed = wait_for_text(log, "flush failed", 30000);
     redis.command({"CONFIG", "SET", "maxmemory", "0"});
     const int status = wait_exit(pid, 60000);
     if (status < 0) stop_child(pid, SIGKILL, 1000);
+    ASSERT_TRUE(claim_failed) << file_tail(log, 30);
     ASSERT_TRUE(cold_failed) << file_tail(log, 30);
     ASSERT_TRUE(redis_failed) << file_tail(log, 30);
     ASSERT_EQ(status, 0) << file_tail(log, 30);

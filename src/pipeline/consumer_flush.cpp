@@ -88,6 +88,9 @@ bool ConsumerThread::commit_sealed(bool final) {
             sink_.commit_batch(s.delta, s.positions, s.cold_positions);
         }
         ThreadMetrics::set(m_.redis_last_us, micros_since(tr));
+    } catch (const FencedError& e) {
+        fence(e.what());
+        return false;
     } catch (const std::exception& e) {
         ThreadMetrics::add(m_.sink_errors, 1);
         const std::string what = e.what();
@@ -104,6 +107,23 @@ bool ConsumerThread::commit_sealed(bool final) {
     after_commit(s, final);
     sealed_.reset();
     return true;
+}
+
+void ConsumerThread::fence(const std::string& why) {
+    // Another worker claimed a partition of ours since our assignment: our session ended
+    // without us noticing yet (a stall), and the group moved on. Everything read is the new
+    // owner's to replay; we wait, paused, for the rebalance that tells us what we own now.
+    ThreadMetrics::add(m_.fenced, 1);
+    std::fprintf(stderr,
+                 "ebapctl worker[%d]: %s; dropping %lld records read (the new owner replays "
+                 "them), pausing until the rebalance\n",
+                 index_, why.c_str(),
+                 static_cast<long long>(open_records_ + (sealed_ ? sealed_->records : 0)));
+    drop_batches();
+    drop_cold();
+    cold_written_.clear();
+    fenced_ = true;
+    if (!paused_) set_paused(true);
 }
 
 void ConsumerThread::after_commit(const Sealed& s, bool final) {
@@ -171,7 +191,15 @@ bool ConsumerThread::flush_cold() {
             batches.push_back({static_cast<std::int32_t>(p), r.first, r.next - 1,
                                p < cold_batches_.size() ? &cold_batches_[p] : nullptr});
         }
+        // Objects the Redis commit would refuse must not reach the cold path either.
+        std::vector<TopicPartition> parts;
+        for (const auto& b : batches)
+            parts.push_back({sh_.events_topic, b.partition});
+        sink_.verify_claims(parts);
         cold_->write_batches(sh_.events_topic, batches);
+    } catch (const FencedError& e) {
+        fence(e.what());
+        return false;
     } catch (const std::exception& e) {
         ThreadMetrics::add(m_.sink_errors, 1);
         const std::string what = e.what();
@@ -248,6 +276,7 @@ bool ConsumerThread::flush(bool final) {
         if (paused_ && !cold_failing_) set_paused(false);
         return true;
     }
+    if (fenced_) return false; // nothing left to retry: paused until the rebalance
     backoff_ms_ = backoff_ms_ ? std::min(backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
     next_retry_ = Clock::now() + std::chrono::milliseconds(backoff_ms_);
     if (!paused_) set_paused(true);
@@ -257,6 +286,7 @@ bool ConsumerThread::flush(bool final) {
 bool ConsumerThread::flush_until(Clock::time_point deadline, bool final) {
     // The cold batch first: the offsets it writes then commit in the same transaction.
     for (;;) {
+        if (fenced_) return false; // the batches were dropped: nothing to commit
         if (!flush_cold()) {
             if (Clock::now() >= deadline) return false;
             std::this_thread::sleep_until(std::min(cold_retry_, deadline));

@@ -103,12 +103,12 @@ void ConsumerThread::run() {
         waker_.emplace(rk_.get(), queue_);
         loop();
         stop_waker();
-        if (!flush_until(Clock::now() + std::chrono::seconds(kFinalFlushS), true))
+        if (flush_until(Clock::now() + std::chrono::seconds(kFinalFlushS), true))
+            commit_to_kafka(committed_, true); // lag views exact when we exit
+        else if (!fenced_) // fenced: the batch was the new owner's, nothing is missing
             error_ += (error_.empty() ? "" : "; ") +
                       std::string("the last batch was not committed (") + last_sink_error_ +
                       "); the next run replays it from the offsets stored in Redis";
-        else
-            commit_to_kafka(committed_, true); // lag views exact when we exit
     } catch (const std::exception& e) {
         stop_waker();
         error_ += (error_.empty() ? "" : "; ") + std::string(e.what());
@@ -207,6 +207,7 @@ bool ConsumerThread::drained_assignment() {
 }
 
 void ConsumerThread::handle(const rd_kafka_message_t* m) {
+    if (fenced_) return; // prefetched records of partitions that are not ours any more
     if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
         // Consumer errors (unknown topic, broker down) are transient: librdkafka retries.
@@ -330,17 +331,26 @@ void ConsumerThread::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
 }
 
 void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
-    // Seek to what Redis committed: the offsets and max ts of the last EXEC that covered
-    // each partition, whoever wrote it. Without them no position is safe: keep trying.
+    // Claim the partitions (fencing: a previous owner that has not noticed the rebalance
+    // cannot commit any more), then seek to what Redis committed: the offsets and max ts
+    // of the last EXEC that covered each partition, whoever wrote it. Without them no
+    // position is safe: keep trying.
+    std::vector<TopicPartition> claims;
+    for (int i = 0; i < partitions->cnt; ++i)
+        claims.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
     std::map<TopicPartition, StoredPosition> stored;
+    fenced_ = false;
     for (int backoff = 100;; backoff = std::min(backoff * 2, 5000)) {
+        bool claimed = false;
         try {
+            sink_.claim(claims);
+            claimed = true;
             stored = sink_.load_offsets({sh_.events_topic, sh_.telemetry_topic});
             break;
         } catch (const std::exception& e) {
             ThreadMetrics::add(m_.sink_errors, 1);
             // Redis answered, but with offsets we cannot use: no retry fixes that.
-            const bool fatal = redis_.connected();
+            const bool fatal = claimed && redis_.connected();
             if (fatal)
                 error_ = e.what();
             else
@@ -397,9 +407,12 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
-    // Flush first: what we read is committed by us or replayed by the next owner.
+    // Flush first: what we read is committed by us or replayed by the next owner. Also
+    // when librdkafka says the partitions were lost (our session ended, another member
+    // may own them already): fencing refuses the commit if one of them was claimed since,
+    // and a commit that lands before the claim is what the new owner then loads.
     if ((sealed_ || open_records_ > 0) &&
-        !flush_until(Clock::now() + std::chrono::seconds(kRevokeFlushS), false)) {
+        !flush_until(Clock::now() + std::chrono::seconds(kRevokeFlushS), false) && !fenced_) {
         std::fprintf(stderr,
                      "ebapctl worker[%d]: partitions revoked while the batch cannot be committed "
                      "(%s); dropping it: the next owner replays it from Redis offsets\n",
@@ -410,12 +423,14 @@ void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
         if (sh_.events_topic == partitions->elems[i].topic)
             agg_.set_max_ts(partitions->elems[i].partition, std::nullopt);
     drop_cold(); // flushed above, or not writable now: the next owner replays it
+    sink_.release();
     event_ranges_.clear();
     telemetry_ranges_.clear();
     committed_.clear();
     cold_committed_.clear();
     cold_written_.clear();
     resume_.clear();
+    if (paused_) set_paused(false); // no pause carried over to a partition assigned again
     rd_kafka_assign(rk_.get(), nullptr);
     paused_ = false;
     m_.paused.store(false);

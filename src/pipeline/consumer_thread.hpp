@@ -108,6 +108,7 @@ class ConsumerThread {
     bool flush(bool final);         // seal (if needed) and commit once; pauses on failure
     bool flush_until(Clock::time_point deadline, bool final); // with backoff
     void drop_batches();
+    void fence(const std::string& why); // a partition was claimed by another worker
     void set_paused(bool paused);
     void after_commit(const Sealed& s, bool final);
     void commit_to_kafka(const std::map<TopicPartition, std::int64_t>& offsets, bool sync);
@@ -169,6 +170,7 @@ class ConsumerThread {
     Clock::time_point cold_retry_{};
     std::optional<Sealed> sealed_;
     bool paused_ = false;
+    bool fenced_ = false; // batches dropped after a FencedError; paused until the rebalance
     int backoff_ms_ = 0;
     Clock::time_point next_retry_{};
     std::string last_sink_error_;

@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cstring>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <random>
+#include <unistd.h>
 
 namespace ebap::pipeline {
 
@@ -14,6 +18,16 @@ using namespace redis_detail;
 
 namespace {
 constexpr std::size_t kWindowsRemembered = 8;
+// EXEC attempts when claims of other partitions keep changing the watched owners hash
+// (each is a rebalance somewhere in the group: rare, so a few tries are plenty).
+constexpr int kWatchAttempts = 5;
+
+std::string make_token() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "host");
+    std::random_device rd;
+    return fmt::format("{}:{}:{:08x}{:08x}", host, getpid(), rd(), rd());
+}
 } // namespace
 
 std::string offset_field(const TopicPartition& tp) {
@@ -28,8 +42,60 @@ std::string cold_field(const TopicPartition& tp) {
 }
 
 RedisSink::RedisSink(RedisClient& client, std::string prefix, std::string group)
-    : client_(client), prefix_(std::move(prefix)), group_(std::move(group)) {
+    : client_(client), prefix_(std::move(prefix)), group_(std::move(group)), token_(make_token()) {
     if (group_.empty()) throw UsageError("worker.group must not be empty");
+}
+
+void RedisSink::claim(const std::vector<TopicPartition>& partitions) {
+    claimed_ = false;
+    if (partitions.empty()) return;
+    std::vector<std::string> argv{"HSET", owners_key()};
+    for (const auto& tp : partitions) {
+        argv.push_back(offset_field(tp));
+        argv.push_back(token_);
+    }
+    const RedisReply r = client_.command(argv);
+    if (r.is_error())
+        throw Error(fmt::format("redis {}: cannot claim partitions in {}: {}", client_.endpoint(),
+                                owners_key(), r.str));
+    claimed_ = true;
+}
+
+void RedisSink::verify_claims(const std::vector<TopicPartition>& partitions) {
+    if (!claimed_ || partitions.empty()) return;
+    std::set<std::string> fields;
+    for (const auto& tp : partitions)
+        fields.insert(offset_field(tp));
+    check_claims(fields, false);
+}
+
+void RedisSink::check_claims(const std::set<std::string>& fields, bool watch) {
+    const std::string key = owners_key();
+    std::vector<std::string> argv{"HMGET", key};
+    argv.insert(argv.end(), fields.begin(), fields.end());
+    client_.append(watch ? std::vector<std::string>{"WATCH", key}
+                         : std::vector<std::string>{"PING"});
+    client_.append(argv);
+    const std::vector<RedisReply> replies = client_.flush();
+    const std::string where = "redis " + client_.endpoint() + ": ownership check";
+    if (replies.size() != 2 || replies[0].is_error() || !replies[1].is_array() ||
+        replies[1].elements.size() != fields.size())
+        throw Error(fmt::format("{}: cannot read {}: {}", where, key,
+                                replies.empty()         ? "no reply"
+                                : replies[0].is_error() ? replies[0].str
+                                : replies.size() > 1    ? replies[1].str
+                                                        : "unexpected reply"));
+    std::vector<std::string> lost;
+    auto field = fields.begin();
+    for (const RedisReply& owner : replies[1].elements) {
+        if (owner.str != token_)
+            lost.push_back(*field + " (" + (owner.is_nil() ? "nobody" : owner.str) + ")");
+        ++field;
+    }
+    if (lost.empty()) return;
+    if (watch) client_.command({"UNWATCH"});
+    throw FencedError(fmt::format("{}: refused, partitions claimed by another worker since: {}",
+                                  where, fmt::join(lost, ", ")));
 }
 
 std::map<TopicPartition, StoredPosition>
@@ -79,9 +145,61 @@ void RedisSink::commit_batch(const BatchDelta& delta,
                              const std::map<TopicPartition, std::int64_t>& cold_positions) {
     if (client_.pending() > 0)
         throw Error("internal: RedisSink::commit_batch with pipelined commands pending");
+    const bool fenced = claimed_ && (!positions.empty() || !cold_positions.empty());
+    const std::string where = "redis " + client_.endpoint() + ": hot-path commit";
+    for (int attempt = 1;; ++attempt) {
+        // The WATCH and the EXEC travel on this one connection: RedisClient reconnects only
+        // on the next call after a failure, and a failure throws out of this attempt.
+        if (fenced) {
+            std::set<std::string> fields;
+            for (const auto& [tp, pos] : positions)
+                fields.insert(offset_field(tp));
+            for (const auto& [tp, next] : cold_positions)
+                fields.insert(offset_field(tp));
+            check_claims(fields, true);
+            if (after_check_for_testing) after_check_for_testing();
+        }
+        RedisBatch b(client_);
+        append_transaction(b, delta, positions, cold_positions);
+        const std::vector<RedisReply> replies = client_.flush();
+        if (replies.size() != b.size())
+            throw Error(
+                fmt::format("{}: {} replies for {} commands", where, replies.size(), b.size()));
+        std::string queue_error;
+        for (std::size_t i = 0; i + 1 < replies.size() && queue_error.empty(); ++i)
+            if (replies[i].is_error()) queue_error = b.label(i) + ": " + replies[i].str;
+        const RedisReply& exec = replies.back();
+        if (exec.is_error())
+            throw Error(fmt::format("{} discarded, nothing applied ({}){}", where, exec.str,
+                                    queue_error.empty() ? "" : "; first refused: " + queue_error));
+        if (exec.is_nil()) {
+            // With fencing on, a claim changed the owners hash after the check: check again.
+            if (fenced && attempt < kWatchAttempts) continue;
+            throw Error(where + (fenced
+                                     ? " aborted: partition claims kept changing, nothing applied"
+                                     : " aborted by the server, nothing applied"));
+        }
+        if (!exec.is_array() || exec.elements.size() + 2 != b.size())
+            throw Error(where + ": unexpected EXEC reply");
+        for (std::size_t i = 0; i < exec.elements.size(); ++i)
+            if (exec.elements[i].is_error())
+                throw Error(fmt::format(
+                    "{}: {} failed: {} -- the other commands of the batch were applied (Redis "
+                    "has no rollback); something else wrote this key: delete it, then restart",
+                    where, b.label(i + 1), exec.elements[i].str));
+        break;
+    }
+    for (const auto& [start, w] : delta.windows)
+        written_windows_.insert(start);
+    while (written_windows_.size() > kWindowsRemembered)
+        written_windows_.erase(written_windows_.begin());
+}
+
+void RedisSink::append_transaction(RedisBatch& b, const BatchDelta& delta,
+                                   const std::map<TopicPartition, StoredPosition>& positions,
+                                   const std::map<TopicPartition, std::int64_t>& cold_positions) {
     const std::string ttl = std::to_string(kWindowTtlS);
     const std::string index = prefix_ + "win:index";
-    RedisBatch b(client_);
     b.add({"MULTI"});
 
     std::set<std::string_view> regions;
@@ -160,32 +278,6 @@ void RedisSink::commit_batch(const BatchDelta& delta,
         b.add(argv);
     }
     b.add({"EXEC"});
-
-    const std::vector<RedisReply> replies = client_.flush();
-    const std::string where = "redis " + client_.endpoint() + ": hot-path commit";
-    if (replies.size() != b.size())
-        throw Error(fmt::format("{}: {} replies for {} commands", where, replies.size(), b.size()));
-    std::string queue_error;
-    for (std::size_t i = 0; i + 1 < replies.size() && queue_error.empty(); ++i)
-        if (replies[i].is_error()) queue_error = b.label(i) + ": " + replies[i].str;
-    const RedisReply& exec = replies.back();
-    if (exec.is_error())
-        throw Error(fmt::format("{} discarded, nothing applied ({}){}", where, exec.str,
-                                queue_error.empty() ? "" : "; first refused: " + queue_error));
-    if (exec.is_nil()) throw Error(where + " aborted by the server, nothing applied");
-    if (!exec.is_array() || exec.elements.size() + 2 != b.size())
-        throw Error(where + ": unexpected EXEC reply");
-    for (std::size_t i = 0; i < exec.elements.size(); ++i)
-        if (exec.elements[i].is_error())
-            throw Error(fmt::format(
-                "{}: {} failed: {} -- the other commands of the batch were applied (Redis has "
-                "no rollback); something else wrote this key: delete it, then restart",
-                where, b.label(i + 1), exec.elements[i].str));
-
-    for (const auto& [start, w] : delta.windows)
-        written_windows_.insert(start);
-    while (written_windows_.size() > kWindowsRemembered)
-        written_windows_.erase(written_windows_.begin());
 }
 
 } // namespace ebap::pipeline

@@ -15,12 +15,27 @@
 //   <p>offsets:<group>            hash  <topic>:<partition> -> next offset,
 //                                       <topic>:<partition>:maxts -> max event ts,
 //                                       <topic>:<partition>:cold -> cold-path next offset
+//   <p>owners:<group>             hash  <topic>:<partition> -> token of the sink that
+//                                       claimed the partition last (fencing, below)
+//
+// Fencing. Kafka can hand a partition to a new member while the old one still holds a
+// batch of it: a worker stalled past its session (SIGSTOP, swapping, a long GC-like
+// pause) learns that it lost its partitions only at its next heartbeat. Were its batch
+// committed after the new owner loaded the offsets, the new owner would count those
+// records again. So an owner claims its partitions (HSET of its token) BEFORE it loads
+// their offsets, and every commit WATCHes the owners hash and checks that each partition
+// of the batch still carries this sink's token: a batch of a partition claimed since by
+// someone else is refused (FencedError), nothing of it applied - its records belong to
+// the new owner, which replays them from the offsets it loaded. A claim that lands
+// between the check and EXEC aborts the EXEC (WATCH), and the check runs again.
 // Window keys and the index expire 48 h after their last write.
+#include "core/error.hpp"
 #include "core/redis_client.hpp"
 #include "pipeline/window.hpp"
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,6 +43,10 @@
 #include <vector>
 
 namespace ebap::pipeline {
+
+namespace redis_detail {
+class RedisBatch;
+}
 
 struct TopicPartition {
     std::string topic;
@@ -45,6 +64,12 @@ struct StoredPosition {
     bool operator==(const StoredPosition&) const = default;
 };
 
+// commit_batch refused a batch: a partition of it is now claimed by another sink.
+class FencedError : public Error {
+  public:
+    using Error::Error;
+};
+
 inline constexpr std::int64_t kWindowTtlS = 48 * 3600;
 inline constexpr std::int64_t kSecondTtlS = 7200;
 inline constexpr std::int64_t kTsKpiMaxLen = 86400;
@@ -58,6 +83,18 @@ class RedisSink {
     // thread-safe). prefix: redis.prefix, group: worker.group.
     RedisSink(RedisClient& client, std::string prefix, std::string group);
 
+    // Claims partitions for this sink (fencing, above): from now on commit_batch refuses a
+    // batch unless every partition in it still carries this sink's token. Replaces the
+    // previous claims. Call it BEFORE load_offsets. Throws ebap::Error.
+    void claim(const std::vector<TopicPartition>& partitions);
+    // Forgets the claims (the partitions were revoked); commit_batch stops checking.
+    void release() { claimed_ = false; }
+    // Throws FencedError when one of partitions is claimed by another sink (no-op without
+    // claims): the cold path asks before it writes objects the Redis commit would refuse.
+    void verify_claims(const std::vector<TopicPartition>& partitions);
+    const std::string& token() const { return token_; }
+    std::string owners_key() const { return prefix_ + "owners:" + group_; }
+
     // The stored positions of the given topics (all topics when empty). Throws
     // ebap::Error when a stored value is not an integer: seeking anywhere else would
     // lose or double-count events.
@@ -66,7 +103,8 @@ class RedisSink {
 
     // One MULTI ... EXEC, pipelined in one round trip. counters come from the delta
     // (events, late_events, dlq_events). Throws ebap::Error when the transaction was
-    // discarded (EXECABORT, e.g. OOM: nothing applied) or aborted (nil), and when a
+    // discarded (EXECABORT, e.g. OOM: nothing applied) or aborted (nil), FencedError when
+    // a partition of the batch was claimed by another sink (nothing applied), and when a
     // command inside it failed. Redis has no rollback: in that last case (only possible
     // when something else wrote one of our keys with another type, WRONGTYPE) the other
     // commands WERE applied; the message names the key so the operator can remove it
@@ -88,14 +126,27 @@ class RedisSink {
     const std::string& group() const { return group_; }
     std::string offsets_key() const { return prefix_ + "offsets:" + group_; }
 
+    // Tests only: runs after each successful ownership check of commit_batch, before its
+    // MULTI/EXEC is sent (to land a rival claim in exactly that gap).
+    std::function<void()> after_check_for_testing;
+
   private:
     std::optional<std::int64_t> current_window(const RedisReply& index_reply,
                                                std::int64_t now_ms) const;
+    // Checks that every partition field carries our token (first WATCHing the owners
+    // hash when watch); throws FencedError naming the others.
+    void check_claims(const std::set<std::string>& fields, bool watch);
+    // Queues MULTI, the batch's commands and EXEC.
+    void append_transaction(redis_detail::RedisBatch& b, const BatchDelta& delta,
+                            const std::map<TopicPartition, StoredPosition>& positions,
+                            const std::map<TopicPartition, std::int64_t>& cold_positions);
 
     RedisClient& client_;
     std::string prefix_;
     std::string group_;
     std::set<std::int64_t> written_windows_; // the newest few this sink wrote
+    std::string token_;                      // host:pid:random, unique per sink
+    bool claimed_ = false;                   // fencing on (claim() since the last release())
 };
 
 // "<topic>:<partition>" and "<topic>:<partition>:maxts".

@@ -239,6 +239,7 @@ WorkerSummary Worker::summarize(double wall_s, const std::vector<std::string>& e
     w.sink_errors = t.sink_errors_total;
     w.commit_errors = t.commit_errors_total;
     w.fetch_wakeups = t.fetch_wakeups_total;
+    w.fenced = t.fenced_total;
     w.cdc_records = snap.cdc_records_total;
     w.profiles = static_cast<std::int64_t>(profiles_->size());
     w.cdc_bootstrap_ms = snap.cdc_bootstrap_ms;

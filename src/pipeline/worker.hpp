@@ -30,6 +30,7 @@ struct WorkerSummary {
     std::int64_t bytes = 0;
     std::int64_t redis_flushes = 0, cold_objects = 0, cold_bytes = 0;
     std::int64_t sink_errors = 0, commit_errors = 0, fetch_wakeups = 0;
+    std::int64_t fenced = 0; // batches dropped: another worker had claimed their partitions
     std::int64_t cdc_records = 0, profiles = 0, cdc_bootstrap_ms = 0;
     std::int64_t drain_partitions = 0; // partitions with a drain target
     // consumer-thread seconds, summed over threads: in the consume call, handling

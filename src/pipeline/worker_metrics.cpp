@@ -80,6 +80,7 @@ WorkerMetricsSnapshot WorkerMetrics::snapshot() const {
         x.sink_errors_total = load(t.sink_errors);
         x.commit_errors_total = load(t.commit_errors);
         x.fetch_wakeups_total = load(t.fetch_wakeups);
+        x.fenced_total = load(t.fenced);
         x.events_per_s = t.events_per_s.load(std::memory_order_relaxed);
         x.bytes_per_s = t.bytes_per_s.load(std::memory_order_relaxed);
         s.threads.push_back(x);
@@ -128,6 +129,7 @@ ThreadMetricsSnapshot WorkerMetricsSnapshot::total() const {
         t.sink_errors_total += x.sink_errors_total;
         t.commit_errors_total += x.commit_errors_total;
         t.fetch_wakeups_total += x.fetch_wakeups_total;
+        t.fenced_total += x.fenced_total;
         t.events_per_s += x.events_per_s;
         t.bytes_per_s += x.bytes_per_s;
     }

@@ -43,6 +43,7 @@ struct ThreadMetricsSnapshot {
     std::int64_t poll_us_total = 0, process_us_total = 0, flush_us_total = 0, cold_us_total = 0;
     std::int64_t commit_errors_total = 0; // Kafka offset commits that failed (informational)
     std::int64_t fetch_wakeups_total = 0; // FetchWaker nudges after a full prefetch queue
+    std::int64_t fenced_total = 0;        // batches refused: their partitions had a new owner
     // rates over the last tick (about one second)
     double events_per_s = 0, bytes_per_s = 0;
 };
@@ -74,7 +75,7 @@ struct ThreadMetrics {
     std::atomic<bool> paused{false};
     std::atomic<std::int64_t> flushes{0}, flush_last_us{0}, flush_max_us{0}, cold_last_us{0},
         redis_last_us{0}, cold_objects{0}, cold_bytes{0}, sink_errors{0}, commit_errors{0},
-        fetch_wakeups{0};
+        fetch_wakeups{0}, fenced{0};
     std::atomic<std::int64_t> poll_us{0}, process_us{0}, flush_us{0}, cold_us{0};
     std::atomic<double> events_per_s{0}, bytes_per_s{0};
 

@@ -76,6 +76,7 @@ void print_summary(const Context& ctx, const WorkerSummary& s) {
                     {"sink_errors", s.sink_errors},
                     {"commit_errors", s.commit_errors},
                     {"fetch_wakeups", s.fetch_wakeups},
+                    {"fenced_batches", s.fenced},
                     {"cdc",
                      {{"records", s.cdc_records},
                       {"profiles", s.profiles},
@@ -103,6 +104,9 @@ void print_summary(const Context& ctx, const WorkerSummary& s) {
     t.add({"cold bytes", fmt_bytes(double(s.cold_bytes))});
     t.add({"sink errors (retried)", std::to_string(s.sink_errors)},
           {Tone::Plain, s.sink_errors ? Tone::Warn : Tone::Plain});
+    if (s.fenced)
+        t.add({"batches fenced (new owner replays)", std::to_string(s.fenced)},
+              {Tone::Plain, Tone::Warn});
     t.add({"profiles", std::to_string(s.profiles)});
     t.add({"status", s.ok ? "ok" : "FAILED"}, {Tone::Plain, s.ok ? Tone::Ok : Tone::Crit});
     print_table(t);
