@@ -73,6 +73,10 @@ bool ConsumerThread::commit_sealed(bool final) {
         // 2. Latest telemetry values: plain HSETs, idempotent, so writing them before the
         // transaction that commits their offsets keeps a replay exact.
         if (!s.telemetry_done && !s.telemetry.empty()) {
+            std::vector<TopicPartition> parts; // a stale owner must not write old values
+            for (const auto& [tp, pos] : s.positions)
+                if (tp.topic == sh_.telemetry_topic) parts.push_back(tp);
+            sink_.verify_claims(parts);
             for (const auto& cmd : s.telemetry.redis_commands(sh_.prefix))
                 redis_.append(cmd);
             for (const auto& r : redis_.flush())
