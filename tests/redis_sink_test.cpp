@@ -419,9 +419,14 @@ TEST_F(RedisSinkTest, AClaimFencesTheFormerOwnersCommitsOfThatPartition) {
     EXPECT_EQ(stored[p1].next_offset, 25);
     EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "19");
     EXPECT_EQ(text_hash(kPrefix + "owners:" + kGroup)[kTopic + ":1"], new_owner.token());
-    // The WATCH the check set is gone: an unrelated write does not abort the next EXEC.
+    // The refused check's WATCH is gone: a write to the owners hash right after the
+    // refusal does not abort the next EXEC (one check, one EXEC).
+    EXPECT_THROW(old_owner.commit_batch(d, {{p1, {26, 4}}}), FencedError);
     check_->command({"HSET", kPrefix + "owners:" + kGroup, kTopic + ":9", "x"});
+    int checks = 0;
+    old_owner.after_check_for_testing = [&] { ++checks; };
     old_owner.commit_batch(d, {{p0, {12, 3}}});
+    EXPECT_EQ(checks, 1);
     EXPECT_EQ(text_hash(kPrefix + "counters")["events"], "26");
 }
 

@@ -109,10 +109,6 @@ ColdGroupData& ColdBatch::group_for(std::int64_t ts_ms, std::string_view region)
         if (s.day == day && s.region == region) return *s.data;
     // std::map nodes are stable: the pointer stays valid until clear().
     ColdGroupData* data = &groups_[ColdGroup{utc_day(ts_ms), hive_escape(region)}];
-    // A frame's worth at once (plus room for the line that passes the mark): growing by
-    // doubling would end at twice the frame size, copying and faulting in pages on the way,
-    // in each of the few hundred groups a thread holds.
-    if (compressor_) data->lines.reserve(frame_bytes_ + kLineSlack);
     seen_.push_back({day, std::string(region), data});
     return *data;
 }

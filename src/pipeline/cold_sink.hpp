@@ -87,7 +87,6 @@ struct ColdGroupData {
 class ColdBatch {
   public:
     static constexpr std::size_t kDefaultFrameBytes = 64 * 1024;
-    static constexpr std::size_t kLineSlack = 4096; // see group_for()
 
     ColdBatch() = default;
     explicit ColdBatch(ColdCompressor* compressor, std::size_t frame_bytes = kDefaultFrameBytes)

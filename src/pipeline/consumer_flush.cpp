@@ -70,26 +70,24 @@ bool ConsumerThread::commit_sealed(bool final) {
         if (!dlq_.flush(final ? 30000 : 10000))
             throw Error(dlq_.last_error().empty() ? "DLQ deliveries not confirmed in time"
                                                   : dlq_.last_error());
-        // 2. Latest telemetry values: plain HSETs, idempotent, so writing them before the
-        // transaction that commits their offsets keeps a replay exact.
-        if (!s.telemetry_done && !s.telemetry.empty()) {
-            std::vector<TopicPartition> parts; // a stale owner must not write old values
-            for (const auto& [tp, pos] : s.positions)
-                if (tp.topic == sh_.telemetry_topic) parts.push_back(tp);
-            sink_.verify_claims(parts);
-            for (const auto& cmd : s.telemetry.redis_commands(sh_.prefix))
-                redis_.append(cmd);
-            for (const auto& r : redis_.flush())
-                if (r.is_error())
-                    throw Error("redis " + redis_.endpoint() + ": telemetry: " + r.str);
-            s.telemetry_done = true;
-        }
-        // 3. The transaction. When an earlier attempt failed after sending EXEC it may have
-        // been applied: the offsets it carries tell, since they are in the same EXEC.
+        // 2. The transaction, with the latest telemetry values inside it (fenced with the
+        // rest). When an earlier attempt failed after sending EXEC it may have been
+        // applied: the offsets it carries tell, since they are in the same EXEC.
         const auto tr = Clock::now();
+        if (s.redis_uncertain) {
+            // Offsets equal to ours could also be a new owner's, reading to the same end.
+            std::vector<TopicPartition> parts;
+            for (const auto& [tp, pos] : s.positions)
+                parts.push_back(tp);
+            for (const auto& [tp, next] : s.cold_positions)
+                parts.push_back(tp);
+            sink_.verify_claims(parts);
+        }
         if (!(s.redis_uncertain && positions_applied())) {
             s.redis_uncertain = true;
-            sink_.commit_batch(s.delta, s.positions, s.cold_positions);
+            sink_.commit_batch(s.delta, s.positions, s.cold_positions,
+                               s.telemetry.empty() ? std::vector<std::vector<std::string>>{}
+                                                   : s.telemetry.redis_commands(sh_.prefix));
         }
         ThreadMetrics::set(m_.redis_last_us, micros_since(tr));
     } catch (const FencedError& e) {
@@ -127,6 +125,7 @@ void ConsumerThread::fence(const std::string& why) {
     drop_cold();
     cold_written_.clear();
     fenced_ = true;
+    fenced_at_ = Clock::now();
     if (!paused_) set_paused(true);
 }
 
@@ -136,7 +135,7 @@ void ConsumerThread::after_commit(const Sealed& s, bool final) {
         cold_committed_[tp.partition] = next;
         if (cold_) cold_->committed(tp.topic, tp.partition, next);
     }
-    // 4. Kafka: the same offsets, for lag views (synchronous on the last flush, so the
+    // 3. Kafka: the same offsets, for lag views (synchronous on the last flush, so the
     // group's lag is exact once the process exits).
     std::map<TopicPartition, std::int64_t> offsets;
     for (const auto& [tp, pos] : s.positions)
@@ -148,7 +147,7 @@ void ConsumerThread::after_commit(const Sealed& s, bool final) {
         for (const auto& [tp, next] : s.cold_positions)
             report_drain(tp);
     }
-    // 5. Derived views, recomputed from Redis: whoever writes them writes the same.
+    // 4. Derived views, recomputed from Redis: whoever writes them writes the same.
     const std::int64_t now = now_ms();
     if (sh_.claim_view_refresh(now)) {
         try {

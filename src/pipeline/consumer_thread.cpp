@@ -16,6 +16,7 @@ constexpr int kPrefetchRecords = 32768; // queued.min.messages (see FetchWaker)
 constexpr int kPrefetchKiB = 65536;     // queued.max.messages.kbytes
 constexpr int kFinalFlushS = 30;        // stop: how long the last batch may keep failing
 constexpr int kRevokeFlushS = 10;       // revoke: same, inside the rebalance callback
+constexpr int kFencedRejoinS = 15;      // fenced and no rebalance since: rejoin the group
 
 std::int64_t micros(std::chrono::steady_clock::duration d) {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -89,13 +90,7 @@ void ConsumerThread::count_commit_error() {
 
 void ConsumerThread::run() {
     try {
-        auto topics = make_partition_list(2);
-        rd_kafka_topic_partition_list_add(topics.get(), sh_.events_topic.c_str(),
-                                          RD_KAFKA_PARTITION_UA);
-        rd_kafka_topic_partition_list_add(topics.get(), sh_.telemetry_topic.c_str(),
-                                          RD_KAFKA_PARTITION_UA);
-        if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()))
-            throw Error("kafka " + sh_.bootstrap + ": cannot subscribe: " + rd_kafka_err2str(e));
+        subscribe();
         // The group join runs in the background meanwhile; no event is read (and no
         // assignment served) before the profile table holds the whole CDC topic.
         while (!sh_.profiles_ready.load() && !sh_.stop.load())
@@ -127,6 +122,30 @@ void ConsumerThread::run() {
     publish_gauges();
 }
 
+void ConsumerThread::subscribe() {
+    auto topics = make_partition_list(2);
+    rd_kafka_topic_partition_list_add(topics.get(), sh_.events_topic.c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics.get(), sh_.telemetry_topic.c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+    if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()))
+        throw Error("kafka " + sh_.bootstrap + ": cannot subscribe: " + rd_kafka_err2str(e));
+}
+
+void ConsumerThread::rejoin_if_fenced_too_long() {
+    // A fence is normally followed by the rebalance that explains it within a session
+    // timeout. If none comes (the owners hash was lost with a Redis restart, or rewritten
+    // by hand), leave the group and join again: the next assignment claims afresh.
+    if (!fenced_ || Clock::now() - fenced_at_ < std::chrono::seconds(kFencedRejoinS)) return;
+    std::fprintf(stderr,
+                 "ebapctl worker[%d]: no rebalance within %d s of being fenced: leaving and "
+                 "rejoining the group\n",
+                 index_, kFencedRejoinS);
+    fenced_at_ = Clock::now();
+    rd_kafka_unsubscribe(rk_.get()); // the revoke callback runs in the next consume call
+    subscribe();
+}
+
 void ConsumerThread::stop_waker() {
     if (!waker_) return;
     ThreadMetrics::set(m_.fetch_wakeups, waker_->wakeups());
@@ -142,6 +161,7 @@ void ConsumerThread::loop() {
     const int poll_ms = sh_.drain ? 20 : 100;
     while (!sh_.stop.load(std::memory_order_relaxed)) {
         if (sh_.drain && sh_.drain->done()) break;
+        rejoin_if_fenced_too_long();
         auto now = Clock::now();
         if (cold_records_ > 0 && (cold_failing_ ? now >= cold_retry_
                                                 : now - cold_started_ >= cold_every ||
@@ -341,16 +361,19 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     std::map<TopicPartition, StoredPosition> stored;
     fenced_ = false;
     for (int backoff = 100;; backoff = std::min(backoff * 2, 5000)) {
-        bool claimed = false;
+        bool for_now = false;
         try {
             sink_.claim(claims);
-            claimed = true;
             stored = sink_.load_offsets({sh_.events_topic, sh_.telemetry_topic});
             break;
+        } catch (const RefusedForNowError& e) {
+            for_now = true;
+            std::fprintf(stderr, "ebapctl worker[%d]: cannot claim partitions (retrying): %s\n",
+                         index_, e.what());
         } catch (const std::exception& e) {
-            ThreadMetrics::add(m_.sink_errors, 1);
-            // Redis answered, but with offsets we cannot use: no retry fixes that.
-            const bool fatal = claimed && redis_.connected();
+            // Redis answered, but refused the claim for good (NOPERM, READONLY, WRONGTYPE)
+            // or with offsets we cannot use: no retry fixes that.
+            const bool fatal = redis_.connected();
             if (fatal)
                 error_ = e.what();
             else
@@ -361,8 +384,13 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
                 rd_kafka_assign(rk_.get(), nullptr);
                 return;
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
         }
+        ThreadMetrics::add(m_.sink_errors, 1);
+        if (for_now && sh_.stop.load()) {
+            rd_kafka_assign(rk_.get(), nullptr);
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
     }
     for (int i = 0; i < partitions->cnt; ++i) {
         rd_kafka_topic_partition_t& tp = partitions->elems[i];

@@ -7,10 +7,11 @@
 // telemetry, the offsets and per-partition max ts it covers, and the cold-path offsets
 // written since the last flush) and commits it:
 //   1. wait for the DLQ deliveries (decision 4),
-//   2. telemetry latest values (idempotent HSETs, before the offsets that cover them),
-//   3. Redis: one MULTI/EXEC with the deltas and the offsets (decision 2),
-//   4. Kafka offset commit of the hot offsets (for lag views; Redis offsets are the truth),
-//   5. derived views, at most once per second per process (decision 3).
+//   2. Redis: one MULTI/EXEC with the deltas, the telemetry's latest values and the
+//      offsets (decision 2), fenced (redis_sink.hpp): refused if a partition of the
+//      batch was claimed by another worker since our assignment,
+//   3. Kafka offset commit of the hot offsets (for lag views; Redis offsets are the truth),
+//   4. derived views, at most once per second per process (decision 3).
 // If a stage fails the sealed batch is kept and retried with capped backoff while the
 // thread's partitions are paused: nothing is lost. Memory stays bounded - our "bounded
 // queue": the open batch holds at most max_batch_events records (a full batch is sealed
@@ -80,7 +81,6 @@ class ConsumerThread {
         std::map<TopicPartition, std::int64_t> cold_positions; // cold objects written
         TelemetryLatest telemetry;
         std::int64_t records = 0;
-        bool telemetry_done = false;
         bool redis_uncertain = false; // an EXEC may have been applied: check before redoing
     };
 
@@ -90,6 +90,8 @@ class ConsumerThread {
     void on_revoke(rd_kafka_topic_partition_list_t* partitions);
 
     void loop();
+    void subscribe();
+    void rejoin_if_fenced_too_long();
     void stop_waker(); // joins the waker thread, keeps its count
     void handle(const rd_kafka_message_t* m);
     void handle_event(const rd_kafka_message_t* m);
@@ -171,6 +173,7 @@ class ConsumerThread {
     std::optional<Sealed> sealed_;
     bool paused_ = false;
     bool fenced_ = false; // batches dropped after a FencedError; paused until the rebalance
+    Clock::time_point fenced_at_{};
     int backoff_ms_ = 0;
     Clock::time_point next_retry_{};
     std::string last_sink_error_;

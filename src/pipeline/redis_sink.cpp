@@ -55,9 +55,13 @@ void RedisSink::claim(const std::vector<TopicPartition>& partitions) {
         argv.push_back(token_);
     }
     const RedisReply r = client_.command(argv);
-    if (r.is_error())
-        throw Error(fmt::format("redis {}: cannot claim partitions in {}: {}", client_.endpoint(),
-                                owners_key(), r.str));
+    if (r.is_error()) {
+        const std::string what = fmt::format("redis {}: cannot claim partitions in {}: {}",
+                                             client_.endpoint(), owners_key(), r.str);
+        for (std::string_view p : {"OOM", "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"})
+            if (std::string_view(r.str).starts_with(p)) throw RefusedForNowError(what);
+        throw Error(what);
+    }
     claimed_ = true;
 }
 
@@ -79,12 +83,14 @@ void RedisSink::check_claims(const std::set<std::string>& fields, bool watch) {
     const std::vector<RedisReply> replies = client_.flush();
     const std::string where = "redis " + client_.endpoint() + ": ownership check";
     if (replies.size() != 2 || replies[0].is_error() || !replies[1].is_array() ||
-        replies[1].elements.size() != fields.size())
+        replies[1].elements.size() != fields.size()) {
+        if (watch && !replies.empty() && !replies[0].is_error()) client_.command({"UNWATCH"});
         throw Error(fmt::format("{}: cannot read {}: {}", where, key,
                                 replies.empty()         ? "no reply"
                                 : replies[0].is_error() ? replies[0].str
                                 : replies.size() > 1    ? replies[1].str
                                                         : "unexpected reply"));
+    }
     std::vector<std::string> lost;
     auto field = fields.begin();
     for (const RedisReply& owner : replies[1].elements) {
@@ -142,7 +148,8 @@ RedisSink::load_offsets(const std::vector<std::string>& topics) {
 
 void RedisSink::commit_batch(const BatchDelta& delta,
                              const std::map<TopicPartition, StoredPosition>& positions,
-                             const std::map<TopicPartition, std::int64_t>& cold_positions) {
+                             const std::map<TopicPartition, std::int64_t>& cold_positions,
+                             const std::vector<std::vector<std::string>>& extra) {
     if (client_.pending() > 0)
         throw Error("internal: RedisSink::commit_batch with pipelined commands pending");
     const bool fenced = claimed_ && (!positions.empty() || !cold_positions.empty());
@@ -160,7 +167,7 @@ void RedisSink::commit_batch(const BatchDelta& delta,
             if (after_check_for_testing) after_check_for_testing();
         }
         RedisBatch b(client_);
-        append_transaction(b, delta, positions, cold_positions);
+        append_transaction(b, delta, positions, cold_positions, extra);
         const std::vector<RedisReply> replies = client_.flush();
         if (replies.size() != b.size())
             throw Error(
@@ -197,10 +204,13 @@ void RedisSink::commit_batch(const BatchDelta& delta,
 
 void RedisSink::append_transaction(RedisBatch& b, const BatchDelta& delta,
                                    const std::map<TopicPartition, StoredPosition>& positions,
-                                   const std::map<TopicPartition, std::int64_t>& cold_positions) {
+                                   const std::map<TopicPartition, std::int64_t>& cold_positions,
+                                   const std::vector<std::vector<std::string>>& extra) {
     const std::string ttl = std::to_string(kWindowTtlS);
     const std::string index = prefix_ + "win:index";
     b.add({"MULTI"});
+    for (const auto& argv : extra)
+        b.add(argv);
 
     std::set<std::string_view> regions;
     std::int64_t newest = INT64_MIN;

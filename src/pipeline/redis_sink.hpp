@@ -70,6 +70,13 @@ class FencedError : public Error {
     using Error::Error;
 };
 
+// Redis refused a write for now (OOM, LOADING, BUSY, TRYAGAIN, MASTERDOWN): worth retrying,
+// unlike NOPERM, READONLY or WRONGTYPE.
+class RefusedForNowError : public Error {
+  public:
+    using Error::Error;
+};
+
 inline constexpr std::int64_t kWindowTtlS = 48 * 3600;
 inline constexpr std::int64_t kSecondTtlS = 7200;
 inline constexpr std::int64_t kTsKpiMaxLen = 86400;
@@ -85,7 +92,8 @@ class RedisSink {
 
     // Claims partitions for this sink (fencing, above): from now on commit_batch refuses a
     // batch unless every partition in it still carries this sink's token. Replaces the
-    // previous claims. Call it BEFORE load_offsets. Throws ebap::Error.
+    // previous claims. Call it BEFORE load_offsets. Throws RefusedForNowError when Redis
+    // refuses the write for now (e.g. OOM), ebap::Error otherwise.
     void claim(const std::vector<TopicPartition>& partitions);
     // Forgets the claims (the partitions were revoked); commit_batch stops checking.
     void release() { claimed_ = false; }
@@ -109,10 +117,12 @@ class RedisSink {
     // when something else wrote one of our keys with another type, WRONGTYPE) the other
     // commands WERE applied; the message names the key so the operator can remove it
     // before the worker restarts.
-    // cold_positions: cold-path next offsets to record in the same transaction.
+    // cold_positions: cold-path next offsets to record in the same transaction; extra:
+    // more commands for it (the telemetry's latest values), each an argv.
     void commit_batch(const BatchDelta& delta,
                       const std::map<TopicPartition, StoredPosition>& positions,
-                      const std::map<TopicPartition, std::int64_t>& cold_positions = {});
+                      const std::map<TopicPartition, std::int64_t>& cold_positions = {},
+                      const std::vector<std::vector<std::string>>& extra = {});
 
     // Decision 3: recomputes <p>kpi:now, <p>region:<r> for every known region, and
     // appends to <p>ts:kpi (at most one entry per wall-clock second), from "the current
@@ -139,7 +149,8 @@ class RedisSink {
     // Queues MULTI, the batch's commands and EXEC.
     void append_transaction(redis_detail::RedisBatch& b, const BatchDelta& delta,
                             const std::map<TopicPartition, StoredPosition>& positions,
-                            const std::map<TopicPartition, std::int64_t>& cold_positions);
+                            const std::map<TopicPartition, std::int64_t>& cold_positions,
+                            const std::vector<std::vector<std::string>>& extra);
 
     RedisClient& client_;
     std::string prefix_;
