@@ -12,7 +12,7 @@ namespace ebap::pipeline {
 namespace {
 
 constexpr int kConsumeBatch = 1024;     // records per rd_kafka_consume_batch_queue call
-constexpr int kPrefetchRecords = 32768; // queued.min.messages (see FetchWaker)
+constexpr int kPrefetchRecords = 16384; // queued.min.messages (see FetchWaker)
 constexpr int kPrefetchKiB = 65536;     // queued.max.messages.kbytes
 constexpr int kFinalFlushS = 30;        // stop: how long the last batch may keep failing
 constexpr int kRevokeFlushS = 10;       // revoke: same, inside the rebalance callback
@@ -51,10 +51,12 @@ ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
         .set("heartbeat.interval.ms", "1000")
         // Throughput: big fetches, a small prefetch. The queue limits are per consumer;
         // librdkafka 2.0 stops fetching when they are reached and would look again only a
-        // second later, which the FetchWaker prevents. ~32k records of ~200 B are ~6 MiB
+        // second later, which the FetchWaker prevents. ~16k records of ~200 B are ~3 MiB
         // of payload plus librdkafka's ~250 B per queued record; the byte limit is for big
         // records. Per-partition fetches stay at 1 MiB, so one fetch round of a thread's
-        // partitions does not overshoot the limits by much.
+        // partitions does not overshoot the limits by much. (16k, measured on the 1M-event
+        // drain against 32k: same time with both sinks, ~6 % faster hot, less CPU and
+        // 25-35 % less RSS; 8k was slower with both sinks.)
         .set("fetch.max.bytes", "52428800")
         .set("max.partition.fetch.bytes", "1048576")
         .set("queued.min.messages", std::to_string(kPrefetchRecords))
@@ -439,7 +441,9 @@ void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     // when librdkafka says the partitions were lost (our session ended, another member
     // may own them already): fencing refuses the commit if one of them was claimed since,
     // and a commit that lands before the claim is what the new owner then loads.
-    if ((sealed_ || open_records_ > 0) &&
+    // The cold batch too, also when the hot one is empty: dropped, the next owner would
+    // read all of it again (from the older cold offset) just for the cold path.
+    if ((sealed_ || open_records_ > 0 || cold_records_ > 0 || !cold_written_.empty()) &&
         !flush_until(Clock::now() + std::chrono::seconds(kRevokeFlushS), false) && !fenced_) {
         std::fprintf(stderr,
                      "ebapctl worker[%d]: partitions revoked while the batch cannot be committed "
