@@ -120,13 +120,16 @@ class RedisSinkTest : public ::testing::Test {
         delete server_;
         server_ = nullptr;
     }
-    void SetUp() override {
+    static RedisOptions options() {
         RedisOptions o;
         o.host = "127.0.0.1";
         o.port = server_->port();
-        client_.emplace(o);
+        return o;
+    }
+    void SetUp() override {
+        client_.emplace(options());
         ASSERT_EQ(client_->command({"FLUSHALL"}).type, RedisReply::Type::Status);
-        check_.emplace(o);
+        check_.emplace(options());
     }
 
     Hash hash(const std::string& key) {
@@ -383,10 +386,7 @@ TEST_F(RedisSinkTest, ColdOffsetsCommitWithTheBatchAndLoadBesideTheHotOnes) {
 TEST_F(RedisSinkTest, AClaimFencesTheFormerOwnersCommitsOfThatPartition) {
     // A worker stalled past its session still holds a batch when the group has given its
     // partition to another worker; the new owner claims it before loading its offsets.
-    RedisOptions o;
-    o.host = "127.0.0.1";
-    o.port = server_->port();
-    RedisClient other(o);
+    RedisClient other(options());
     RedisSink old_owner(*client_, kPrefix, kGroup), new_owner(other, kPrefix, kGroup);
     ASSERT_NE(old_owner.token(), new_owner.token());
     const TopicPartition p0{kTopic, 0}, p1{kTopic, 1};
@@ -431,10 +431,7 @@ TEST_F(RedisSinkTest, AClaimFencesTheFormerOwnersCommitsOfThatPartition) {
 }
 
 TEST_F(RedisSinkTest, AClaimBetweenTheCheckAndExecAbortsTheExecAndTheCheckRunsAgain) {
-    RedisOptions o;
-    o.host = "127.0.0.1";
-    o.port = server_->port();
-    RedisClient other(o);
+    RedisClient other(options());
     RedisSink sink(*client_, kPrefix, kGroup), rival(other, kPrefix, kGroup);
     const TopicPartition p0{kTopic, 0}, p5{kTopic, 5};
     sink.claim({p0});

@@ -22,6 +22,7 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <regex>
 #include <thread>
@@ -117,13 +118,43 @@ class WorkerCrash : public ::testing::Test {
         return sum;
     }
 
-    bool wait_for_progress(RedisClient& redis, std::int64_t beyond, int timeout_ms) {
+    // Polls done() every 50 ms until it holds or timeout_ms passed; its last answer.
+    static bool wait_until(const std::function<bool()>& done, int timeout_ms) {
         const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (Clock::now() < deadline) {
-            if (redis_progress(redis) > beyond) return true;
+        while (!done() && Clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return done();
+    }
+
+    bool wait_for_progress(RedisClient& redis, std::int64_t beyond, int timeout_ms) {
+        return wait_until([&] { return redis_progress(redis) > beyond; }, timeout_ms);
+    }
+
+    bool logged(const std::string& log, const std::string& text) const {
+        return file_tail(dir_.file(log), 400).find(text) != std::string::npos;
+    }
+
+    // The profiles, then count events, every delivery confirmed.
+    void produce_first(TestProducer& p, pipeline::ClickstreamGenerator& gen, int count) {
+        produce_profiles(p, gen);
+        produce_events(p, gen, count);
+        p.flush();
+    }
+
+    // SIGTERM to every worker (flush, commit, leave the group): each must exit 0.
+    void stop_gracefully(const std::vector<std::pair<pid_t, std::string>>& workers) {
+        for (const auto& [pid, log] : workers)
+            kill(pid, SIGTERM);
+        for (const auto& [pid, log] : workers) {
+            const int status = wait_exit(pid, 30000);
+            if (status < 0) stop_child(pid, SIGKILL, 1000);
+            EXPECT_EQ(status, 0) << file_tail(dir_.file(log), 40);
         }
-        return false;
+    }
+
+    CliResult drain() {
+        return run_cli({"--json", "worker", "--drain", "-X", kSession, "-X", kHeartbeat}, env(),
+                       60000);
     }
 
     void expect_everything_matches(const Truth& t, RedisClient& redis, bool dlq_exactly_once) {
@@ -182,9 +213,7 @@ TEST_F(WorkerCrash, KilledAtRandomPointsThenDrainedCountsEverythingOnce) {
     pipeline::ClickstreamGenerator gen(generator_options());
     RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
     TestProducer producer(kafka_.bootstrap());
-    produce_profiles(producer, gen);
-    produce_events(producer, gen, 8000);
-    producer.flush();
+    produce_first(producer, gen, 8000);
 
     // More keeps arriving (~1 event per ms) while workers are killed and restarted.
     std::atomic<bool> stop_producing{false};
@@ -244,9 +273,7 @@ TEST_F(WorkerCrash, TwoProcessesInOneGroupCountWhatOneWould) {
     pipeline::ClickstreamGenerator gen(generator_options());
     RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
     TestProducer producer(kafka_.bootstrap());
-    produce_profiles(producer, gen);
-    produce_events(producer, gen, 4000);
-    producer.flush();
+    produce_first(producer, gen, 4000);
 
     const pid_t a = start_worker(
         {"worker", "--threads", "2", "--max-batch", "1000", "-X", kSession, "-X", kHeartbeat},
@@ -262,20 +289,11 @@ TEST_F(WorkerCrash, TwoProcessesInOneGroupCountWhatOneWould) {
     producer.flush();
     // Wait until the group committed everything, then stop both gracefully (SIGTERM).
     const std::int64_t total = static_cast<std::int64_t>(sent_.size());
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (redis_progress(redis) < total && Clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    wait_until([&] { return redis_progress(redis) >= total; }, 60000);
     EXPECT_EQ(redis_progress(redis), total)
         << file_tail(dir_.file("a.log")) << file_tail(dir_.file("b.log"));
     EXPECT_TRUE(child_running(a) && child_running(b));
-    for (pid_t pid : {a, b})
-        kill(pid, SIGTERM);
-    for (pid_t pid : {a, b}) {
-        // SIGTERM: flush, commit, leave the group, exit 0.
-        const int status = wait_exit(pid, 30000);
-        if (status < 0) stop_child(pid, SIGKILL, 1000);
-        EXPECT_EQ(status, 0) << file_tail(dir_.file(pid == a ? "a.log" : "b.log"), 40);
-    }
+    stop_gracefully({{a, "a.log"}, {b, "b.log"}});
     // Both did part of the work: each printed its summary table on the way out.
     std::int64_t read_by_both = 0;
     for (const char* log : {"a.log", "b.log"}) {
@@ -290,8 +308,7 @@ TEST_F(WorkerCrash, TwoProcessesInOneGroupCountWhatOneWould) {
     }
     EXPECT_EQ(read_by_both, total); // across the rebalance: nothing read twice
 
-    const CliResult r =
-        run_cli({"--json", "worker", "--drain", "-X", kSession, "-X", kHeartbeat}, env(), 60000);
+    const CliResult r = drain();
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(json::parse(r.out)["records"], 0); // nothing was left for the drain
     expect_everything_matches(truth(gen), redis, true);
@@ -307,9 +324,7 @@ void WorkerCrash::stalled_worker_is_fenced(bool cold) {
     pipeline::ClickstreamGenerator gen(generator_options());
     RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
     TestProducer producer(kafka_.bootstrap());
-    produce_profiles(producer, gen);
-    produce_events(producer, gen, 3000);
-    producer.flush();
+    produce_first(producer, gen, 3000);
     const std::int64_t total = static_cast<std::int64_t>(sent_.size());
 
     const int port = free_port();
@@ -333,46 +348,32 @@ void WorkerCrash::stalled_worker_is_fenced(bool cold) {
     httplib::Client http("127.0.0.1", port);
     static const std::regex kRecords(R"(\nebap_worker_records_total\{thread="0"\} (\d+))");
     std::int64_t read = 0;
-    for (const auto deadline = Clock::now() + std::chrono::seconds(30);
-         read < total && Clock::now() < deadline;
-         std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
-        std::smatch m;
-        if (auto res = http.Get("/metrics");
-            res && res->status == 200 && std::regex_search(res->body, m, kRecords))
-            read = std::stoll(m[1]);
-    }
+    wait_until(
+        [&] {
+            std::smatch m;
+            if (auto res = http.Get("/metrics");
+                res && res->status == 200 && std::regex_search(res->body, m, kRecords))
+                read = std::stoll(m[1]);
+            return read >= total;
+        },
+        30000);
     ASSERT_EQ(read, total) << file_tail(dir_.file("a.log"));
     ASSERT_EQ(redis_progress(redis), 0) << "A committed before it stalled: nothing to fence";
     ASSERT_EQ(kill(a, SIGSTOP), 0);
 
     const pid_t b =
         start_worker({"worker", "--threads", "1", "-X", kSession, "-X", kHeartbeat}, "b.log");
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (redis_progress(redis) < total && Clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const bool b_took_over = redis_progress(redis) == total;
+    const bool b_took_over = wait_until([&] { return redis_progress(redis) == total; }, 60000);
     kill(a, SIGCONT);
     EXPECT_TRUE(b_took_over) << file_tail(dir_.file("b.log"));
     // A learns of the loss at its next heartbeat, tries its revoke flush, is refused.
-    bool refused = false;
-    for (const auto until = Clock::now() + std::chrono::seconds(30);
-         !refused && Clock::now() < until;
-         std::this_thread::sleep_for(std::chrono::milliseconds(100)))
-        refused = file_tail(dir_.file("a.log"), 200).find("claimed by another worker") !=
-                  std::string::npos;
-    EXPECT_TRUE(refused) << file_tail(dir_.file("a.log"), 40);
-    for (pid_t pid : {a, b})
-        kill(pid, SIGTERM);
-    for (pid_t pid : {a, b}) {
-        const int status = wait_exit(pid, 30000);
-        if (status < 0) stop_child(pid, SIGKILL, 1000);
-        EXPECT_EQ(status, 0) << file_tail(dir_.file(pid == a ? "a.log" : "b.log"), 40);
-    }
+    EXPECT_TRUE(wait_until([&] { return logged("a.log", "claimed by another worker"); }, 30000))
+        << file_tail(dir_.file("a.log"), 40);
+    stop_gracefully({{a, "a.log"}, {b, "b.log"}});
     EXPECT_NE(file_tail(dir_.file("a.log"), 60).find("batches fenced"), std::string::npos)
         << file_tail(dir_.file("a.log"), 60);
 
-    const CliResult r =
-        run_cli({"--json", "worker", "--drain", "-X", kSession, "-X", kHeartbeat}, env(), 60000);
+    const CliResult r = drain();
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     expect_everything_matches(truth(gen), redis, false);
 }
@@ -394,24 +395,11 @@ TEST_F(WorkerCrash, AFenceNoRebalanceExplainsIsHealedByRejoiningTheGroup) {
     pipeline::ClickstreamGenerator gen(generator_options());
     RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
     TestProducer producer(kafka_.bootstrap());
-    produce_profiles(producer, gen);
-    produce_events(producer, gen, 2000);
-    producer.flush();
+    produce_first(producer, gen, 2000);
     const pid_t w =
         start_worker({"worker", "--threads", "1", "-X", kSession, "-X", kHeartbeat}, "w.log");
-    auto wait_until = [&](auto done, int seconds) {
-        const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-        while (!done() && Clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        return done();
-    };
-    auto logged = [&](const char* text) {
-        return [&, text] {
-            return file_tail(dir_.file("w.log"), 400).find(text) != std::string::npos;
-        };
-    };
     const std::int64_t first = static_cast<std::int64_t>(sent_.size());
-    ASSERT_TRUE(wait_until([&] { return redis_progress(redis) == first; }, 60))
+    ASSERT_TRUE(wait_until([&] { return redis_progress(redis) == first; }, 60000))
         << file_tail(dir_.file("w.log"));
     for (int p = 0; p < kPartitions; ++p)
         redis.command(
@@ -419,18 +407,15 @@ TEST_F(WorkerCrash, AFenceNoRebalanceExplainsIsHealedByRejoiningTheGroup) {
     produce_events(producer, gen, 2000);
     producer.flush();
     const std::int64_t total = static_cast<std::int64_t>(sent_.size());
-    EXPECT_TRUE(wait_until(logged("claimed by another worker"), 30))
+    EXPECT_TRUE(wait_until([&] { return logged("w.log", "claimed by another worker"); }, 30000))
         << file_tail(dir_.file("w.log"));
-    EXPECT_TRUE(wait_until(logged("rejoining the group"), 40)) << file_tail(dir_.file("w.log"));
-    EXPECT_TRUE(wait_until([&] { return redis_progress(redis) == total; }, 60))
+    EXPECT_TRUE(wait_until([&] { return logged("w.log", "rejoining the group"); }, 40000))
+        << file_tail(dir_.file("w.log"));
+    EXPECT_TRUE(wait_until([&] { return redis_progress(redis) == total; }, 60000))
         << file_tail(dir_.file("w.log"), 40);
-    kill(w, SIGTERM);
-    const int status = wait_exit(w, 30000);
-    if (status < 0) stop_child(w, SIGKILL, 1000);
-    EXPECT_EQ(status, 0) << file_tail(dir_.file("w.log"), 40);
+    stop_gracefully({{w, "w.log"}});
 
-    const CliResult r =
-        run_cli({"--json", "worker", "--drain", "-X", kSession, "-X", kHeartbeat}, env(), 60000);
+    const CliResult r = drain();
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     expect_everything_matches(truth(gen), redis, false);
 }

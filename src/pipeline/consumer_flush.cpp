@@ -74,15 +74,8 @@ bool ConsumerThread::commit_sealed(bool final) {
         // rest). When an earlier attempt failed after sending EXEC it may have been
         // applied: the offsets it carries tell, since they are in the same EXEC.
         const auto tr = Clock::now();
-        if (s.redis_uncertain) {
-            // Offsets equal to ours could also be a new owner's, reading to the same end.
-            std::vector<TopicPartition> parts;
-            for (const auto& [tp, pos] : s.positions)
-                parts.push_back(tp);
-            for (const auto& [tp, next] : s.cold_positions)
-                parts.push_back(tp);
-            sink_.verify_claims(parts);
-        }
+        // Offsets equal to ours could also be a new owner's, reading to the same end.
+        if (s.redis_uncertain) sink_.verify_claims(s.positions, s.cold_positions);
         if (!(s.redis_uncertain && positions_applied())) {
             s.redis_uncertain = true;
             sink_.commit_batch(s.delta, s.positions, s.cold_positions,

@@ -22,6 +22,17 @@ constexpr std::size_t kWindowsRemembered = 8;
 // (each is a rebalance somewhere in the group: rare, so a few tries are plenty).
 constexpr int kWatchAttempts = 5;
 
+// The owners-hash fields of the partitions a batch commits.
+std::set<std::string> claim_fields(const std::map<TopicPartition, StoredPosition>& positions,
+                                   const std::map<TopicPartition, std::int64_t>& cold_positions) {
+    std::set<std::string> fields;
+    for (const auto& [tp, pos] : positions)
+        fields.insert(offset_field(tp));
+    for (const auto& [tp, next] : cold_positions)
+        fields.insert(offset_field(tp));
+    return fields;
+}
+
 std::string make_token() {
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "host");
@@ -73,27 +84,37 @@ void RedisSink::verify_claims(const std::vector<TopicPartition>& partitions) {
     check_claims(fields, false);
 }
 
+void RedisSink::verify_claims(const std::map<TopicPartition, StoredPosition>& positions,
+                              const std::map<TopicPartition, std::int64_t>& cold_positions) {
+    if (claimed_ && (!positions.empty() || !cold_positions.empty()))
+        check_claims(claim_fields(positions, cold_positions), false);
+}
+
 void RedisSink::check_claims(const std::set<std::string>& fields, bool watch) {
     const std::string key = owners_key();
     std::vector<std::string> argv{"HMGET", key};
     argv.insert(argv.end(), fields.begin(), fields.end());
-    client_.append(watch ? std::vector<std::string>{"WATCH", key}
-                         : std::vector<std::string>{"PING"});
-    client_.append(argv);
-    const std::vector<RedisReply> replies = client_.flush();
     const std::string where = "redis " + client_.endpoint() + ": ownership check";
-    if (replies.size() != 2 || replies[0].is_error() || !replies[1].is_array() ||
-        replies[1].elements.size() != fields.size()) {
-        if (watch && !replies.empty() && !replies[0].is_error()) client_.command({"UNWATCH"});
+    RedisReply owners;
+    if (watch) {
+        client_.append({"WATCH", key});
+        client_.append(argv);
+        std::vector<RedisReply> replies = client_.flush();
+        if (replies.size() != 2 || replies[0].is_error())
+            throw Error(fmt::format("{}: cannot WATCH {}: {}", where, key,
+                                    replies.empty() ? "no reply" : replies[0].str));
+        owners = std::move(replies[1]);
+    } else {
+        owners = client_.command(argv);
+    }
+    if (!owners.is_array() || owners.elements.size() != fields.size()) {
+        if (watch) client_.command({"UNWATCH"});
         throw Error(fmt::format("{}: cannot read {}: {}", where, key,
-                                replies.empty()         ? "no reply"
-                                : replies[0].is_error() ? replies[0].str
-                                : replies.size() > 1    ? replies[1].str
-                                                        : "unexpected reply"));
+                                owners.is_error() ? owners.str : "unexpected reply"));
     }
     std::vector<std::string> lost;
     auto field = fields.begin();
-    for (const RedisReply& owner : replies[1].elements) {
+    for (const RedisReply& owner : owners.elements) {
         if (owner.str != token_)
             lost.push_back(*field + " (" + (owner.is_nil() ? "nobody" : owner.str) + ")");
         ++field;
@@ -158,12 +179,7 @@ void RedisSink::commit_batch(const BatchDelta& delta,
         // The WATCH and the EXEC travel on this one connection: RedisClient reconnects only
         // on the next call after a failure, and a failure throws out of this attempt.
         if (fenced) {
-            std::set<std::string> fields;
-            for (const auto& [tp, pos] : positions)
-                fields.insert(offset_field(tp));
-            for (const auto& [tp, next] : cold_positions)
-                fields.insert(offset_field(tp));
-            check_claims(fields, true);
+            check_claims(claim_fields(positions, cold_positions), true);
             if (after_check_for_testing) after_check_for_testing();
         }
         RedisBatch b(client_);

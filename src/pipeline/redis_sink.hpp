@@ -100,6 +100,9 @@ class RedisSink {
     // Throws FencedError when one of partitions is claimed by another sink (no-op without
     // claims): the cold path asks before it writes objects the Redis commit would refuse.
     void verify_claims(const std::vector<TopicPartition>& partitions);
+    // The same for the partitions a batch would commit (commit_batch's arguments).
+    void verify_claims(const std::map<TopicPartition, StoredPosition>& positions,
+                       const std::map<TopicPartition, std::int64_t>& cold_positions);
     const std::string& token() const { return token_; }
     std::string owners_key() const { return prefix_ + "owners:" + group_; }
 
