@@ -1,8 +1,11 @@
 // The floor any consumer pays: a minimal librdkafka consumer that assigns every
 // partition of a topic from the beginning (fresh group, no commits) and polls each
 // message to the partition ends, touching the payload bytes so nothing is skipped.
-// Fetch settings match the worker's consumer (src/pipeline/consumer_thread.cpp) so
-// worker/raw compares processing cost, not fetch tuning.
+// Fetch sizes match the worker's consumer (src/pipeline/consumer_thread.cpp); the
+// prefetch does not: raw keeps librdkafka's big one (1M records, 128 MiB), the fastest
+// setting for a consumer with nothing to bound. With the worker's 16384-record prefetch
+// and no fetch waker it stalls (2.5 s instead of 1.1-1.5 s for 1M records), which would
+// flatter every ratio against it.
 // --subscribe joins a fresh consumer group instead (subscribe(), the group protocol the
 // worker uses, with its initial rebalance delay) and reports join_s, the wait for the
 // first assignment: the floor of any consumer-group member.

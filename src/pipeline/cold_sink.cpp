@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 
 #include <fmt/format.h>
+#define ZSTD_STATIC_LINKING_ONLY // ZSTD_getCParams: exported by libzstd 1.4+, stable in practice
 #include <zstd.h>
 
 #include <algorithm>
@@ -63,6 +64,15 @@ ColdCompressor::ColdCompressor(int level) : cctx_(ZSTD_createCCtx()), level_(lev
     if (level < 1 || level > ZSTD_maxCLevel())
         throw UsageError(fmt::format("zstd level must be 1-{}, got {}", ZSTD_maxCLevel(), level));
     if (!cctx_) throw Error("cold path: cannot allocate a zstd context");
+    auto* cctx = static_cast<ZSTD_CCtx*>(cctx_);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    // For inputs of a frame's size the fast levels pick an 8-16 Ki-entry hash table, which
+    // on these NDJSON lines misses matches it then looks for again: with 64 Ki entries
+    // level 1 compressed ~33 % faster at the same ratio (7.12 vs 7.13; 32 KiB chunks of
+    // cold-path lines, bench/README.md session 6). Levels that pick a bigger table keep it.
+    constexpr unsigned kMinHashLog = 16;
+    if (ZSTD_getCParams(level, ColdBatch::kDefaultFrameBytes, 0).hashLog < kMinHashLog)
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, static_cast<int>(kMinHashLog));
 }
 
 ColdCompressor::~ColdCompressor() {
@@ -70,8 +80,9 @@ ColdCompressor::~ColdCompressor() {
 }
 
 std::size_t ColdCompressor::compress(std::string_view data, char* out, std::size_t capacity) {
-    const std::size_t n = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), out, capacity,
-                                            data.data(), data.size(), level_);
+    // One whole frame per call; the parameters set above stay.
+    const std::size_t n =
+        ZSTD_compress2(static_cast<ZSTD_CCtx*>(cctx_), out, capacity, data.data(), data.size());
     if (ZSTD_isError(n)) throw Error(std::string("cold path: zstd: ") + ZSTD_getErrorName(n));
     return n;
 }
