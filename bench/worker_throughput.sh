@@ -14,6 +14,8 @@
 #        user CDC, so the worker enriches; 0: --no-cdc) PERF (stat: perf stat the worker
 #        runs; record: perf record them, OUT/NAME.perf.data for perf report)
 #        WORKER_ARGS (extra `ebapctl worker` arguments, e.g. "-X fetch.wait.max.ms=50")
+#        LINGER_MS (gen's --linger-ms, its default when unset: the size of the message sets
+#        the broker serves; the mock walks a partition's sets on every fetch)
 #        OUT (/tmp/worker_throughput: each run's JSON summary, time -v and stderr kept there)
 #        ROUNDS (1: repeat the four runs on the same data; with more, the medians of the
 #        per-round ratios are printed at the end)
@@ -27,6 +29,7 @@ SEED=${SEED:-1}
 THREADS=${THREADS:-2}
 WORKER_ARGS=${WORKER_ARGS:-}
 CDC=${CDC:-1}
+LINGER_MS=${LINGER_MS:-}
 PERF=${PERF:-}
 OUT=${OUT:-/tmp/worker_throughput}
 ROUNDS=${ROUNDS:-1}
@@ -89,7 +92,9 @@ wait_for 100 redis-cli -p "$REDIS_PORT" ping || die "redis-server did not start:
 cdc_flag=(--no-cdc)
 [ "$CDC" = 1 ] && cdc_flag=()
 echo "worker_throughput: generating $EVENTS events (users $USERS, seed $SEED, cdc $CDC) into $KAFKA_BOOTSTRAP_SERVERS" >&2
-"$EBAPCTL" --json gen --count "$EVENTS" --eps 0 --users "$USERS" --seed "$SEED" "${cdc_flag[@]}" \
+linger_flag=()
+[ -n "$LINGER_MS" ] && linger_flag=(--linger-ms "$LINGER_MS")
+"$EBAPCTL" --json gen --count "$EVENTS" --eps 0 --users "$USERS" --seed "$SEED" "${cdc_flag[@]}" "${linger_flag[@]}" \
     >"$TMP/gen.json" 2>"$TMP/gen.err" || die "gen failed: $(tail -n3 "$TMP/gen.err")"
 delivered=$(jq -r .delivered "$TMP/gen.json")
 [ "$delivered" = "$EVENTS" ] || die "gen delivered $delivered of $EVENTS events"
@@ -169,9 +174,9 @@ one_round() {
 
     raw_wall=$(wall_secs "$TMP/raw.r$r.time")
     grp_wall=$(wall_secs "$TMP/rawgrp.r$r.time")
-    printf '\nworker_throughput: round %d of %d: %d events (%s MiB) on 64 partitions, gen %s ev/s, %d worker threads, %d cores, load %s\n' \
+    printf '\nworker_throughput: round %d of %d: %d events (%s MiB) on 64 partitions, gen %s ev/s (linger %s ms), %d worker threads, %d cores, load %s\n' \
         "$r" "$ROUNDS" "$EVENTS" "$(jq -r '.bytes / 1048576 | floor' "$TMP/raw.r$r.json")" "$gen_rate" \
-        "$THREADS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        "$(jq -r .linger_ms "$TMP/gen.json")" "$THREADS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf '%-6s %9s %8s %10s %7s %7s %7s %7s %7s %9s %8s %7s %7s %7s %6s\n' run events wall_s events/s vs_raw ex_join vs_grp user_s sys_s peak_MiB inner_s join_s brk_cpu rds_cpu assign
     for name in raw rawgrp hot both; do
         n=$name.r$r

@@ -84,6 +84,7 @@ TEST_F(GenCliTest, CountEventsReachTheTopicKeyedByUser) {
     EXPECT_EQ(s["delivery_errors"], 0);
     EXPECT_EQ(s["cdc"]["creates"], 100);
     EXPECT_EQ(s["ok"], true);
+    EXPECT_EQ(s["linger_ms"], 100); // the default batching wait
     std::int64_t per_type = 0;
     for (const auto& [type, n] : s["types"].items())
         per_type += n.get<std::int64_t>();
@@ -144,6 +145,23 @@ TEST_F(GenCliTest, NoCdcAndHumanSummary) {
     EXPECT_NE(r.out.find("0 delivery errors"), std::string::npos) << r.out;
     EXPECT_EQ(consume(kafka_.bootstrap(), "ebap.events.raw").size(), 300u);
     EXPECT_TRUE(consume(kafka_.bootstrap(), "ebap.cdc.users").empty());
+}
+
+TEST_F(GenCliTest, LingerIsTheProducersBatchingWaitAndIsChecked) {
+    auto r = test::run_cli(
+        {"gen", "--count", "200", "--eps", "0", "--no-cdc", "--linger-ms", "0", "--json"}, env(),
+        60000);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    json s = parse_summary(r);
+    EXPECT_EQ(s["linger_ms"], 0);
+    EXPECT_EQ(s["delivered"], 200);
+    EXPECT_EQ(consume(kafka_.bootstrap(), "ebap.events.raw").size(), 200u);
+
+    for (const char* bad : {"-1", "60001", "soon"}) {
+        auto b = test::run_cli({"gen", "--count", "1", "--linger-ms", bad}, env(), 30000);
+        EXPECT_EQ(b.exit_code, 2) << bad << ": " << b.out << b.err;
+        EXPECT_NE(b.err.find("--linger-ms"), std::string::npos) << bad << ": " << b.err;
+    }
 }
 
 TEST_F(GenCliTest, RateLimitedRunHoldsItsRate) {

@@ -13,7 +13,8 @@ void quiet_log(const rd_kafka_t*, int, const char*, const char*) {} // never wri
 
 } // namespace
 
-BulkProducer::BulkProducer(std::string bootstrap, int timeout_ms, int message_timeout_ms)
+BulkProducer::BulkProducer(std::string bootstrap, int timeout_ms, int message_timeout_ms,
+                           int linger_ms)
     : bootstrap_(std::move(bootstrap)) {
     char errstr[512] = {};
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -27,9 +28,9 @@ BulkProducer::BulkProducer(std::string bootstrap, int timeout_ms, int message_ti
     set("bootstrap.servers", bootstrap_);
     set("client.id", "ebapctl-gen");
     set("enable.idempotence", "true"); // no duplicates from internal retries
-    set("linger.ms", "5");
+    set("linger.ms", std::to_string(linger_ms));
     set("batch.num.messages", "10000");
-    set("batch.size", "1048576");
+    set("batch.size", "65536"); // a consumer decompresses whole batches: keep them moderate
     set("compression.type", "lz4");
     set("partitioner", "murmur2_random"); // same partition for a key as Java clients
     set("message.timeout.ms", std::to_string(std::max(1000, message_timeout_ms)));

@@ -16,9 +16,17 @@ namespace ebap::pipeline {
 
 class BulkProducer {
   public:
+    // How long a record may wait for more to share its batch (linger.ms). Every message
+    // set costs a broker per fetch, and the embedded mock broker finds a fetch's offset
+    // by walking the partition's message sets from the first one: at 5 ms its walks took
+    // ~70 % of a core at 5000 events/s and slowed a 1M-event drain by ~25 %; at 100 ms
+    // ~10 % of a core (bench/README.md, session 6). Dashboards refresh once a second.
+    static constexpr int kDefaultLingerMs = 100;
+
     // Connects and fetches metadata within timeout_ms; throws Error when the
     // cluster does not answer. message_timeout_ms bounds every delivery.
-    BulkProducer(std::string bootstrap, int timeout_ms, int message_timeout_ms = 15000);
+    BulkProducer(std::string bootstrap, int timeout_ms, int message_timeout_ms = 15000,
+                 int linger_ms = kDefaultLingerMs);
     ~BulkProducer();
     BulkProducer(const BulkProducer&) = delete;
     BulkProducer& operator=(const BulkProducer&) = delete;

@@ -34,6 +34,7 @@ struct GenOptions {
     std::string topic = "ebap.events.raw";
     std::string cdc_topic = "ebap.cdc.users";
     bool no_cdc = false;
+    int linger_ms = BulkProducer::kDefaultLingerMs;
 };
 
 struct GenStats {
@@ -150,6 +151,7 @@ int report(Context& ctx, const GenOptions& o, const GenStats& st, const BulkProd
                     {"types", types},
                     {"seed", o.seed},
                     {"users", o.users},
+                    {"linger_ms", o.linger_ms},
                     {"cdc",
                      {{"topic", o.no_cdc ? "" : o.cdc_topic},
                       {"creates", st.cdc_creates},
@@ -179,7 +181,7 @@ int run_gen(Context& ctx, const GenOptions& o) {
     const Config& cfg = ctx.config();
     int timeout_ms = static_cast<int>(std::clamp<long>(cfg.num("kafka.timeout_ms"), 500, 10000));
     StopSignals signals;
-    BulkProducer producer(cfg.str("kafka.bootstrap_servers"), timeout_ms);
+    BulkProducer producer(cfg.str("kafka.bootstrap_servers"), timeout_ms, 15000, o.linger_ms);
     for (const auto& t : {o.topic, o.cdc_topic})
         if ((t == o.topic || !o.no_cdc) && !producer.topic_known(t))
             std::fprintf(
@@ -227,6 +229,11 @@ CommandDef gen_command() {
                 sub.add_option("--cdc-topic", o->cdc_topic,
                                "user CDC topic (default ebap.cdc.users)");
                 sub.add_flag("--no-cdc", o->no_cdc, "do not produce user-profile CDC events");
+                sub.add_option("--linger-ms", o->linger_ms,
+                               fmt::format("how long a record waits to share a batch "
+                                           "(producer linger.ms, 0-60000; default {})",
+                                           BulkProducer::kDefaultLingerMs))
+                    ->check(CLI::Range(0, 60000));
                 return [&ctx, o] { return run_gen(ctx, *o); };
             }};
 }
