@@ -429,7 +429,6 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
     // Bring Kafka's committed offsets up to Redis's: an async commit lost in an earlier
     // rebalance would otherwise leave lag views stale for a partition that stays idle.
     commit_to_kafka(committed_, false);
-    paused_ = false;
     ThreadMetrics::set(m_.assigned_partitions, partitions->cnt);
     ThreadMetrics::add(m_.assignments, 1);
     std::int64_t none = 0;
@@ -464,8 +463,6 @@ void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     resume_.clear();
     if (paused_) set_paused(false); // no pause carried over to a partition assigned again
     rd_kafka_assign(rk_.get(), nullptr);
-    paused_ = false;
-    m_.paused.store(false);
     ThreadMetrics::set(m_.assigned_partitions, 0);
 }
 
