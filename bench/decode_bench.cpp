@@ -1,8 +1,8 @@
 // Hot-path decoding cost: EventDecoder (simdjson On-Demand, reused buffers) against a
 // nlohmann::json DOM of the same record, plus the cold-path enrich splice. The ratio
 // DOM / decoder is what we report. Run: decode_bench --benchmark_min_time=1
-#include "pipeline/cdc.hpp"
-#include "pipeline/event.hpp"
+#include "pipeline/decode/cdc.hpp"
+#include "pipeline/decode/event.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,5 @@
-// CLI entry: dispatch only; every subcommand lives in a commands/ folder.
-#include "core/commands/command.hpp"
-#include "pipeline/commands/registry.hpp"
+// CLI entry: dispatch only; the commands are in src/cli (registry.cpp lists them).
+#include "cli/command.hpp"
 
 #include <clocale>
 #include <csignal>
@@ -9,5 +8,5 @@ int main(int argc, char** argv) {
     std::setlocale(LC_ALL, "");
     // A peer closing its socket is an error value, never a reason to die.
     std::signal(SIGPIPE, SIG_IGN);
-    return ebap::run_cli(argc, argv, ebap::pipeline::pipeline_commands());
+    return ebap::cli::run_cli(argc, argv);
 }

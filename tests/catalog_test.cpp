@@ -1,7 +1,7 @@
 // Stack catalogs: the shipped stacks/*.toml load by name and are consistent,
 // and malformed catalogs fail with a position and a message naming the key.
-#include "core/catalog.hpp"
-#include "core/error.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // CdcDecoder and ProfileTable against the real Debezium captures in
-// shared/fixtures/debezium (see its README.txt) plus wire-shaped users-table records.
-#include "pipeline/cdc.hpp"
-#include "pipeline/rfc3339.hpp"
+// tests/fixtures/debezium (see its README.txt) plus wire-shaped users-table records.
+#include "pipeline/decode/cdc.hpp"
+#include "pipeline/decode/rfc3339.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

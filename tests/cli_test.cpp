@@ -1,6 +1,6 @@
 // The scripted surface as an operator meets it: exit statuses, --json, no
 // colour off a terminal, doctor's provenance and secret masking, status --wait.
-#include "core/local_servers.hpp"
+#include "core/embedded/local_servers.hpp"
 #include "support/cli_run.hpp"
 
 #include <gtest/gtest.h>

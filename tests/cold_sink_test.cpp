@@ -1,10 +1,11 @@
 // ColdSink on a local directory: the Hive layout, zstd content equal to the input lines,
 // no hidden temp files left, and exactly-once across a crash replayed with different
 // batch boundaries.
-#include "core/error.hpp"
-#include "pipeline/cold_intent.hpp"
-#include "pipeline/cold_sink.hpp"
-#include "pipeline/frame_arena.hpp"
+#include "core/base/error.hpp"
+#include "pipeline/sinks/cold/cold_intent.hpp"
+#include "pipeline/sinks/cold/cold_sink.hpp"
+#include "core/base/time.hpp"
+#include "pipeline/sinks/cold/frame_arena.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>

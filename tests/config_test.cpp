@@ -1,7 +1,7 @@
 // Configuration: defaults, file values with their file:line origin, environment
 // overrides, bad files reported with file:line:column and key, unknown keys.
-#include "core/config.hpp"
-#include "core/error.hpp"
+#include "core/config/config.hpp"
+#include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // EventDecoder (every field rule of DESIGN.md "Clickstream event", RFC 3339, malformed
 // JSON) and enrich_json (the cold-path line must re-parse and keep unknown fields).
-#include "core/error.hpp"
-#include "pipeline/cdc.hpp"
-#include "pipeline/event.hpp"
-#include "pipeline/json_text.hpp"
-#include "pipeline/rfc3339.hpp"
+#include "core/base/error.hpp"
+#include "pipeline/decode/cdc.hpp"
+#include "pipeline/decode/event.hpp"
+#include "pipeline/decode/json_text.hpp"
+#include "pipeline/decode/rfc3339.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

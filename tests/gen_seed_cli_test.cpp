@@ -2,8 +2,8 @@
 // kcat, an independent client) and `ebapctl seed` against a real PostgreSQL:
 // counts, keys, CDC shapes, clean SIGINT, idempotent reseeding, and bounded
 // failure when the servers are absent or silent.
-#include "core/kafka_mock.hpp"
-#include "pipeline/generator.hpp"
+#include "core/embedded/kafka_mock.hpp"
+#include "pipeline/gen/generator.hpp"
 #include "support/child_process.hpp"
 #include "support/cli_run.hpp"
 #include "support/pg_server.hpp"

@@ -1,8 +1,8 @@
 // ClickstreamGenerator and RateLimiter: funnel calibration, determinism, late
 // and bad fractions, the JSON contract of every record, the Debezium shapes,
 // and the token bucket over a simulated clock.
-#include "pipeline/generator.hpp"
-#include "pipeline/rate_limiter.hpp"
+#include "pipeline/gen/generator.hpp"
+#include "pipeline/gen/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -4,9 +4,9 @@
 // librdkafka API in this process, and kcat). Also the exit statuses, the
 // window across runs, unreachable or dead brokers (never a hang), and
 // `ebapctl broker`.
-#include "core/error.hpp"
-#include "core/kafka_admin.hpp"
-#include "core/kafka_mock.hpp"
+#include "core/base/error.hpp"
+#include "core/kafka/kafka_admin.hpp"
+#include "core/embedded/kafka_mock.hpp"
 #include "support/child_process.hpp"
 #include "support/cli_run.hpp"
 #include "support/ports.hpp"

@@ -1,8 +1,9 @@
 // KpiReader against a real redis-server: typed fields, unknowns with notes,
 // regions, the KPI stream; and `ebapctl kpi/geo --json` end to end.
-#include "core/error.hpp"
-#include "core/kpi_reader.hpp"
-#include "core/output.hpp"
+#include "core/base/error.hpp"
+#include "core/redis/kpi_reader.hpp"
+#include "core/base/format.hpp"
+#include "core/base/time.hpp"
 #include "support/cli_run.hpp"
 #include "support/ports.hpp"
 #include "support/redis_server.hpp"

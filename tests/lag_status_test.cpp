@@ -1,6 +1,6 @@
 // The Burrow-style evaluator over synthetic observation series: every status,
 // the window's edges, and the time-to-drain estimate.
-#include "core/lag_status.hpp"
+#include "core/kafka/lag_status.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // HTTP probe kinds against a local server that answers with each service's real
 // response shape (and a wrong one), plus refused/silent endpoints and round timing.
-#include "core/probe.hpp"
+#include "core/probe/probe.hpp"
 #include "support/ports.hpp"
 #include "support/silent_listener.hpp"
 

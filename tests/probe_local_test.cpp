@@ -1,6 +1,6 @@
 // tcp, command, redis, postgres and kafka probes against real local servers:
 // redis-server and PostgreSQL started by the test, librdkafka's mock cluster in-process.
-#include "core/probe.hpp"
+#include "core/probe/probe.hpp"
 #include "support/pg_server.hpp"
 #include "support/ports.hpp"
 #include "support/redis_server.hpp"

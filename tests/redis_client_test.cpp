@@ -1,7 +1,7 @@
 // RedisClient against a real redis-server: reply types, pipelining, AUTH,
 // deadlines and connection loss.
-#include "core/error.hpp"
-#include "core/redis_client.hpp"
+#include "core/base/error.hpp"
+#include "core/redis/redis_client.hpp"
 #include "support/ports.hpp"
 #include "support/redis_server.hpp"
 #include "support/silent_listener.hpp"

@@ -1,10 +1,10 @@
 // RedisSink against a real redis-server: the MULTI/EXEC of a batch writes exactly the
 // fields of the contract, batches add up, a discarded transaction leaves nothing, stored
 // offsets round-trip, and the derived views match values computed here from the inputs.
-#include "core/error.hpp"
-#include "core/redis_client.hpp"
-#include "pipeline/redis_sink.hpp"
-#include "pipeline/window.hpp"
+#include "core/base/error.hpp"
+#include "core/redis/redis_client.hpp"
+#include "pipeline/sinks/redis/redis_sink.hpp"
+#include "pipeline/window/window.hpp"
 #include "support/redis_server.hpp"
 
 #include <gtest/gtest.h>

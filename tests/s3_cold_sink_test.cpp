@@ -1,10 +1,10 @@
 // The S3 client and the cold path's S3 backend against a real third-party S3 server:
 // s3rver (npm), started here on a free port with a temporary directory. It checks access
 // keys and requires x-amz-content-sha256 (it does not verify SigV4 signatures).
-#include "core/error.hpp"
-#include "pipeline/cold_sink.hpp"
-#include "pipeline/s3_client.hpp"
-#include "pipeline/sha256.hpp"
+#include "core/base/error.hpp"
+#include "pipeline/sinks/cold/cold_sink.hpp"
+#include "pipeline/sinks/cold/s3_client.hpp"
+#include "pipeline/sinks/cold/sha256.hpp"
 #include "support/child_process.hpp"
 #include "support/ports.hpp"
 #include "support/temp_dir.hpp"

@@ -1,8 +1,8 @@
 // WindowAggregator (pipeline spec decisions 1 and 2): window bounds, the per-partition
 // late rule at its exact boundary, take() semantics against a brute-force oracle, and the
 // latency histogram / health helpers.
-#include "core/error.hpp"
-#include "pipeline/window.hpp"
+#include "core/base/error.hpp"
+#include "pipeline/window/window.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 // hold exactly the totals of one clean pass (computed here with the per-partition
 // watermark rule), the cold path every counted event exactly once, the DLQ every malformed
 // record at least once. Also: two worker processes in one group count what one would.
-#include "core/kafka_mock.hpp"
-#include "core/redis_client.hpp"
-#include "pipeline/generator.hpp"
+#include "core/embedded/kafka_mock.hpp"
+#include "core/redis/redis_client.hpp"
+#include "pipeline/gen/generator.hpp"
 #include "support/child_process.hpp"
 #include "support/cli_run.hpp"
 #include "support/pipeline_harness.hpp"

@@ -3,8 +3,8 @@
 // regions, late events by the per-partition rule, malformed records, duplicate event ids,
 // Debezium CDC including the real fixture shapes) must come out exactly in Redis, the DLQ
 // topic, the cold path and the group's committed offsets.
-#include "core/kafka_mock.hpp"
-#include "core/redis_client.hpp"
+#include "core/embedded/kafka_mock.hpp"
+#include "core/redis/redis_client.hpp"
 #include "support/child_process.hpp"
 #include "support/cli_run.hpp"
 #include "support/pipeline_harness.hpp"

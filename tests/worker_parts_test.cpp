@@ -1,10 +1,10 @@
 // The worker's small parts on their own: the telemetry decoder and its latest-value
 // batch, the --drain tracker, and the Prometheus text and log line built from a metrics
 // snapshot.
-#include "pipeline/drain_tracker.hpp"
-#include "pipeline/metrics_http.hpp"
-#include "pipeline/telemetry.hpp"
-#include "pipeline/worker_metrics.hpp"
+#include "pipeline/worker/drain_tracker.hpp"
+#include "pipeline/worker/metrics_http.hpp"
+#include "pipeline/decode/telemetry.hpp"
+#include "pipeline/worker/worker_metrics.hpp"
 
 #include <gtest/gtest.h>
 

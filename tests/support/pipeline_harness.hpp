@@ -2,7 +2,7 @@
 // Helpers for the streaming-worker end-to-end tests: a producer that remembers where each
 // record landed, the group's committed offsets, the cold path read back, and an
 // independent model of the hot-path aggregates (the ground truth) with the Redis checks.
-#include "core/redis_client.hpp"
+#include "core/redis/redis_client.hpp"
 
 #include <cstdint>
 #include <map>

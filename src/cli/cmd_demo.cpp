@@ -1,0 +1,192 @@
+// ebapctl demo: the embedded default. Hosts the Kafka mock cluster (3 brokers,
+// DESIGN topics) in this process, starts a real redis-server and a throwaway
+// PostgreSQL (wal_level=logical) on free loopback ports, writes a config and
+// catalog for them under <state>/demo, and shows status and lag until Ctrl-C,
+// which stops everything it started.
+#include "cli/command.hpp"
+#include "core/base/error.hpp"
+#include "core/embedded/kafka_mock.hpp"
+#include "core/embedded/local_servers.hpp"
+#include "cli/output.hpp"
+#include "core/base/process.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace ebap::cli {
+namespace {
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) {
+    g_stop = true;
+}
+
+struct DemoOptions {
+    double refresh_s = 3;
+    double duration_s = 0; // 0 = until a signal
+    int brokers = 3;
+    double eps = 500;   // generator rate; 0 = no generator
+    bool worker = true; // host the streaming workers
+};
+
+// initdb runs as the postgres user, which must be able to walk to the directory.
+bool reachable_by_others(fs::path p) {
+    for (p = fs::absolute(p); !p.empty(); p = p.parent_path()) {
+        struct stat st;
+        if (stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH)) return false;
+        if (p == p.root_path()) break;
+    }
+    return true;
+}
+
+std::string self_exe() {
+    std::error_code ec;
+    auto p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? "ebapctl" : p.string();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    if (!out) throw Error("cannot write " + path.string());
+}
+
+} // namespace
+
+CommandDef demo_command() {
+    return {
+        "demo", "start the embedded platform (Kafka, Redis, PostgreSQL) and watch it", true,
+        [](CLI::App& sub, Context& ctx) -> Action {
+            auto o = std::make_shared<DemoOptions>();
+            sub.add_option("--refresh", o->refresh_s, "seconds between screens (default 3)")
+                ->check(CLI::PositiveNumber);
+            sub.add_option("--duration", o->duration_s, "stop after S seconds (default: Ctrl-C)");
+            sub.add_option("--brokers", o->brokers, "embedded Kafka brokers (default 3)")
+                ->check(CLI::Range(1, 9));
+            sub.add_option("--eps", o->eps, "generator events/s (default 500; 0 = none)")
+                ->check(CLI::NonNegativeNumber);
+            sub.add_flag(
+                "--no-worker", [o](std::int64_t) { o->worker = false; },
+                "do not run the streaming workers");
+            return [&ctx, o] {
+                const Config& cfg = ctx.config();
+                fs::path demo = fs::absolute(fs::path(cfg.state_dir()) / "demo");
+                fs::remove_all(demo);
+                fs::create_directories(demo);
+                std::signal(SIGINT, on_stop_signal);
+                std::signal(SIGTERM, on_stop_signal);
+
+                EmbeddedKafka kafka(o->brokers);
+                kafka.create_design_topics();
+                LocalRedis redis((demo / "redis").string());
+                redis.start();
+                fs::path pgdir = demo / "pg";
+                if (geteuid() == 0 && !reachable_by_others(demo)) {
+                    pgdir =
+                        fs::temp_directory_path() / ("ebapctl-demo-pg-" + std::to_string(getpid()));
+                    std::fprintf(stderr,
+                                 "ebapctl: %s is not reachable by the postgres user; "
+                                 "PostgreSQL data goes to %s\n",
+                                 demo.c_str(), pgdir.c_str());
+                }
+                LocalPostgres pg(pgdir.string());
+                pg.start();
+
+                std::string bootstrap = kafka.bootstrap();
+                fs::path catalog = demo / "embedded.toml";
+                write_file(catalog, "# Written by `ebapctl demo`: the embedded default.\n"
+                                    "[catalog]\nname = \"embedded\"\ntitle = \"ebapctl demo\"\n\n"
+                                    "[stacks.embedded]\ndriver = \"external\"\n"
+                                    "description = \"hosted by ebapctl demo\"\n\n"
+                                    "[[service]]\nname = \"kafka\"\nstack = \"embedded\"\n"
+                                    "probe = \"kafka\"\nendpoint = \"" +
+                                        bootstrap.substr(0, bootstrap.find(',')) +
+                                        "\"\n\n"
+                                        "[[service]]\nname = \"redis\"\nstack = \"embedded\"\n"
+                                        "probe = \"redis\"\nendpoint = \"127.0.0.1:" +
+                                        std::to_string(redis.port()) +
+                                        "\"\n\n"
+                                        "[[service]]\nname = \"postgres\"\nstack = \"embedded\"\n"
+                                        "probe = \"postgres\"\nendpoint = \"127.0.0.1:" +
+                                        std::to_string(pg.port()) + "\"\n");
+                fs::path config = demo / "ebapctl.toml";
+                write_file(config,
+                           "# Written by `ebapctl demo`: point any ebapctl at the demo with\n"
+                           "#   ebapctl --config " +
+                               config.string() +
+                               " status\n"
+                               "[catalog]\nname = \"" +
+                               catalog.string() +
+                               "\"\n\n"
+                               "[kafka]\nbootstrap_servers = \"" +
+                               bootstrap +
+                               "\"\n\n"
+                               "[redis]\nhost = \"127.0.0.1\"\nport = " +
+                               std::to_string(redis.port()) +
+                               "\n\n"
+                               "[postgres]\nhost = \"127.0.0.1\"\nport = " +
+                               std::to_string(pg.port()) +
+                               "\nuser = \"postgres\"\ndbname = \"ebap\"\n\n"
+                               "[paths]\nstate_dir = \"" +
+                               fs::absolute(cfg.state_dir()).string() + "\"\n");
+
+                std::printf("ebapctl demo: kafka %s, redis 127.0.0.1:%d, postgres 127.0.0.1:%d\n"
+                            "config: %s\n(Ctrl-C stops everything)\n",
+                            bootstrap.c_str(), redis.port(), pg.port(), config.c_str());
+                std::fflush(stdout);
+
+                std::string exe = self_exe();
+                // The pipeline runs as its own processes, exactly as an operator
+                // would run it against a real platform.
+                std::vector<pid_t> children;
+                auto child = [&](std::vector<std::string> args, const std::string& log) {
+                    args.insert(args.begin(), {exe, "--config", config.string()});
+                    children.push_back(spawn_process(args, {.log_file = (demo / log).string()}));
+                };
+                if (o->worker) child({"worker"}, "worker.log");
+                if (o->eps > 0)
+                    child({"gen", "--eps", std::to_string(static_cast<long>(o->eps)),
+                           "--late-fraction", "0.01", "--bad-fraction", "0.005"},
+                          "gen.log");
+                bool tty = isatty(STDOUT_FILENO);
+                auto started = std::chrono::steady_clock::now();
+                while (!g_stop) {
+                    auto st = run_process({exe, "--config", config.string(), "status"}, 15000);
+                    auto lag = run_process({exe, "--config", config.string(), "lag"}, 15000);
+                    auto kpi = run_process({exe, "--config", config.string(), "kpi"}, 15000);
+                    auto geo = run_process({exe, "--config", config.string(), "geo"}, 15000);
+                    if (tty) std::printf("\033[H\033[2J");
+                    std::printf("── ebapctl demo ── kafka %s · redis :%d · postgres :%d ── "
+                                "Ctrl-C stops\n\n%s\n%s\n%s\n%s\n",
+                                bootstrap.c_str(), redis.port(), pg.port(), st.output.c_str(),
+                                lag.output.c_str(), kpi.output.c_str(), geo.output.c_str());
+                    std::fflush(stdout);
+                    auto next = std::chrono::steady_clock::now() +
+                                std::chrono::milliseconds(long(o->refresh_s * 1000));
+                    while (!g_stop && std::chrono::steady_clock::now() < next)
+                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    if (o->duration_s > 0 &&
+                        std::chrono::steady_clock::now() - started >
+                            std::chrono::milliseconds(long(o->duration_s * 1000)))
+                        break;
+                }
+                std::printf("ebapctl demo: stopping\n");
+                for (auto it = children.rbegin(); it != children.rend(); ++it)
+                    stop_process(*it, 15000);
+                pg.stop();
+                redis.stop();
+                if (pgdir.parent_path() != demo) fs::remove_all(pgdir);
+                return kExitOk;
+            };
+        }};
+}
+
+} // namespace ebap::cli

@@ -1,0 +1,227 @@
+// ebapctl lag [--group G]...: topic watermarks and, per consumer group, lag per
+// partition with a Burrow-style status (lag_status.hpp) and a time-to-drain.
+// Groups: --group (repeatable) or else kafka.groups; the mock cluster cannot
+// list groups, so they are always named. Each run adds one observation to the
+// group's window in <state_dir>/lag/, so consecutive runs judge a trend.
+//   exit 0  every group is OK
+//   exit 3  some group is WARN, STALL, STOP or ERR
+//   exit 1  Kafka did not answer within kafka.timeout_ms (message names the servers)
+//   exit 2  usage or bad configuration
+#include "cli/command.hpp"
+#include "core/base/error.hpp"
+#include "core/kafka/kafka_admin.hpp"
+#include "core/kafka/kafka_lag.hpp"
+#include "core/kafka/lag_status.hpp"
+#include "core/kafka/lag_store.hpp"
+#include "cli/output.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <langinfo.h>
+
+namespace ebap::cli {
+namespace {
+
+using nlohmann::json;
+
+struct GroupReport {
+    GroupLag lag;
+    GroupVerdict verdict;
+};
+
+json nullable(int64_t v) {
+    return v < 0 ? json(nullptr) : json(v);
+}
+json nullable(const std::optional<double>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+const char* infinity_sign() {
+    const char* cs = nl_langinfo(CODESET);
+    return cs && std::strcmp(cs, "UTF-8") == 0 ? "∞" : "inf";
+}
+
+// "-" for a group without partitions, "done" without lag, "current" when the lag is
+// only the last seconds of consumption, "?" before a trend is known, "∞" when the lag
+// does not shrink.
+std::string drain_text(const GroupVerdict& v) {
+    if (v.partitions.empty()) return "-";
+    if (v.total_lag == 0) return "done";
+    if (v.keeping_up && !v.drain_seconds) return "current";
+    if (v.drain_seconds) return fmt_duration_ms(*v.drain_seconds * 1000.0);
+    return v.consume_rate ? infinity_sign() : "?";
+}
+
+std::string cell(int64_t v) {
+    return v < 0 ? "-" : std::to_string(v);
+}
+
+long positive(const Config& c, const char* key) {
+    long v = c.num(key);
+    if (v < 1)
+        throw UsageError(std::string(key) + " must be at least 1 (it is " + std::to_string(v) +
+                         ")");
+    return v;
+}
+
+void print_json_report(const KafkaLagSnapshot& snap, const std::map<std::string, double>& rates,
+                       const std::vector<GroupReport>& groups) {
+    json topics = json::array();
+    for (const auto& t : snap.topics) {
+        json wm = json::array();
+        for (const auto& w : t.watermarks) {
+            json e = {
+                {"partition", w.partition}, {"low", nullable(w.low)}, {"high", nullable(w.high)}};
+            if (!w.error.empty()) e["error"] = w.error;
+            wm.push_back(std::move(e));
+        }
+        auto r = rates.find(t.name);
+        topics.push_back({{"name", t.name},
+                          {"partitions", t.watermarks.size()},
+                          {"messages", t.messages},
+                          {"rate", r == rates.end() ? json(nullptr) : json(r->second)},
+                          {"watermarks", wm}});
+    }
+    json out_groups = json::array();
+    for (const auto& g : groups) {
+        json parts = json::array();
+        for (std::size_t i = 0; i < g.lag.partitions.size(); ++i) {
+            const auto& p = g.lag.partitions[i];
+            const auto& v = g.verdict.partitions[i];
+            parts.push_back({{"topic", p.topic},
+                             {"partition", p.partition},
+                             {"high", nullable(p.high)},
+                             {"committed", nullable(p.committed)},
+                             {"lag", p.error.empty() ? json(p.lag) : json(nullptr)},
+                             {"status", lag_status_name(v.status)},
+                             {"reason", v.reason}});
+        }
+        out_groups.push_back({{"group", g.lag.group},
+                              {"state", g.lag.state},
+                              {"members", g.lag.members < 0 ? json(nullptr) : json(g.lag.members)},
+                              {"status", lag_status_name(g.verdict.status)},
+                              {"reason", g.verdict.reason},
+                              {"total_lag", g.verdict.total_lag},
+                              {"consume_rate", nullable(g.verdict.consume_rate)},
+                              {"drain_seconds", nullable(g.verdict.drain_seconds)},
+                              {"keeping_up", g.verdict.keeping_up},
+                              {"partitions", parts}});
+    }
+    print_json({{"bootstrap", snap.bootstrap},
+                {"ts_ms", snap.ts_ms},
+                {"topics", topics},
+                {"groups", out_groups}});
+}
+
+void print_text_report(const KafkaLagSnapshot& snap, const std::map<std::string, double>& rates,
+                       const std::vector<GroupReport>& groups) {
+    Table topics({{"TOPIC"},
+                  {"PARTITIONS", Table::Right},
+                  {"MESSAGES", Table::Right},
+                  {"RATE", Table::Right}});
+    for (const auto& t : snap.topics) {
+        auto r = rates.find(t.name);
+        std::string rate = r == rates.end() ? "-" : fmt::format("{:.1f}/s", r->second);
+        bool broken = std::any_of(t.watermarks.begin(), t.watermarks.end(),
+                                  [](const Watermark& w) { return !w.error.empty(); });
+        topics.add({t.name, std::to_string(t.watermarks.size()), std::to_string(t.messages), rate},
+                   {broken ? Tone::Warn : Tone::Plain});
+    }
+    print_table(topics);
+    if (groups.empty()) return;
+
+    Table lag({{"GROUP"},
+               {"STATUS"},
+               {"TOPIC"},
+               {"PARTITION", Table::Right},
+               {"HIGH", Table::Right},
+               {"COMMITTED", Table::Right},
+               {"LAG", Table::Right},
+               {"DRAIN", Table::Right}});
+    for (const auto& g : groups) {
+        for (std::size_t i = 0; i < g.lag.partitions.size(); ++i) {
+            const auto& p = g.lag.partitions[i];
+            const char* st = lag_status_name(g.verdict.partitions[i].status);
+            lag.add({g.lag.group, st, p.topic, std::to_string(p.partition), cell(p.high),
+                     cell(p.committed), p.error.empty() ? std::to_string(p.lag) : "-", ""},
+                    {Tone::Plain, tone_of(st)});
+        }
+        const char* st = lag_status_name(g.verdict.status);
+        lag.add({g.lag.group, st, "total", "", "", "", std::to_string(g.verdict.total_lag),
+                 drain_text(g.verdict)},
+                {Tone::Accent, tone_of(st), Tone::Accent});
+    }
+    std::fputc('\n', stdout);
+    print_table(lag);
+    std::fputc('\n', stdout);
+    for (const auto& g : groups) {
+        std::string who = g.lag.members >= 0
+                              ? fmt::format("state {}, {} members", g.lag.state, g.lag.members)
+                              : "state " + g.lag.state;
+        std::printf("%s: %s, %s (%s)\n", g.lag.group.c_str(), lag_status_name(g.verdict.status),
+                    g.verdict.reason.c_str(), who.c_str());
+    }
+}
+
+int run_lag(Context& ctx, std::vector<std::string> groups) {
+    const Config& c = ctx.config();
+    LagRules rules;
+    rules.window = static_cast<std::size_t>(positive(c, "lag.window"));
+    rules.stop_after_ms = positive(c, "lag.stop_after_s") * 1000;
+    int timeout_ms = static_cast<int>(positive(c, "kafka.timeout_ms"));
+    if (groups.empty()) groups = c.list("kafka.groups");
+    std::vector<std::string> unique;
+    for (auto& g : groups)
+        if (!g.empty() && std::find(unique.begin(), unique.end(), g) == unique.end())
+            unique.push_back(g);
+
+    KafkaAdmin admin(c.str("kafka.bootstrap_servers"), timeout_ms);
+    KafkaLagSnapshot snap = collect_kafka_lag(admin, unique);
+
+    const std::string state = c.state_dir();
+    bool saved = true;
+    TopicRates topic_rates = load_topic_rates(state, snap.bootstrap);
+    auto rates = topic_rates.update(snap.ts_ms, snap.topics);
+    saved &= save_topic_rates(state, snap.bootstrap, topic_rates);
+
+    std::vector<GroupReport> reports;
+    bool healthy = true;
+    for (const auto& g : snap.groups) {
+        LagHistory history = load_lag_history(state, snap.bootstrap, g.group, rules.window);
+        auto inputs = observe_group(history, g, snap.ts_ms);
+        GroupVerdict v = evaluate_group(history, inputs, snap.ts_ms, rules);
+        saved &= save_lag_history(state, snap.bootstrap, g.group, history);
+        healthy &= v.status == LagStatus::Ok;
+        reports.push_back({g, std::move(v)});
+    }
+    if (!saved)
+        std::fprintf(stderr,
+                     "ebapctl: warning: cannot write %s/lag/: each run is judged alone "
+                     "(no trend) until the state directory is writable\n",
+                     state.c_str());
+
+    if (ctx.global.json)
+        print_json_report(snap, rates, reports);
+    else
+        print_text_report(snap, rates, reports);
+    std::fflush(stdout);
+    return healthy ? kExitOk : kExitUnhealthy;
+}
+
+} // namespace
+
+CommandDef lag_command() {
+    return {"lag", "consumer-group lag per partition with a Burrow-style status", false,
+            [](CLI::App& sub, Context& ctx) -> Action {
+                auto groups = std::make_shared<std::vector<std::string>>();
+                sub.add_option("--group", *groups,
+                               "consumer group to evaluate (repeatable; default kafka.groups)")
+                    ->delimiter(',');
+                return [&ctx, groups] { return run_lag(ctx, *groups); };
+            }};
+}
+
+} // namespace ebap::cli

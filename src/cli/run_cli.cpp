@@ -1,0 +1,78 @@
+#include "cli/command.hpp"
+
+#include "build_info.hpp"
+#include "core/base/error.hpp"
+#include "tui/console.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace ebap::cli {
+
+std::shared_ptr<const Config> Context::shared_config() {
+    if (!config_) {
+        auto loaded = std::make_shared<Config>(Config::load(global.config_path));
+        for (const auto& w : loaded->warnings())
+            std::fprintf(stderr, "ebapctl: warning: %s\n", w.c_str());
+        if (!global.catalog.empty()) loaded->set("catalog.name", global.catalog, "flag --catalog");
+        config_ = std::move(loaded);
+    }
+    return config_;
+}
+
+const Config& Context::config() { return *shared_config(); }
+
+const Catalog& Context::catalog() {
+    if (!catalog_) catalog_ = load_catalog(config().str("catalog.name"));
+    return *catalog_;
+}
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"ebapctl - operations console for the event-based analytics platform.\n"
+                 "Without a subcommand it opens the full-screen console.",
+                 "ebapctl"};
+    app.fallthrough();
+    app.require_subcommand(0, 1);
+    Context ctx;
+    app.add_option("--config", ctx.global.config_path, "configuration file (TOML)");
+    app.add_option("--catalog", ctx.global.catalog, "stack catalog name or file");
+    app.add_flag("--json", ctx.global.json, "print one JSON document instead of a table");
+    app.add_flag("--readonly", ctx.global.readonly, "refuse every state-changing command");
+    app.set_version_flag("--version", std::string("ebapctl ") + build::version);
+
+    Action chosen;
+    const CommandDef* chosen_def = nullptr;
+    for (const CommandDef& def : all_commands()) {
+        CLI::App* sub = app.add_subcommand(def.name, def.summary);
+        Action action = def.define(*sub, ctx);
+        sub->callback([&chosen, &chosen_def, action, &def] {
+            chosen = action;
+            chosen_def = &def;
+        });
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? kExitOk : kExitUsage;
+    }
+    try {
+        if (!chosen)
+            return tui::run_console(ctx.shared_config(), ctx.catalog(),
+                                    {.readonly = ctx.global.readonly});
+        if (chosen_def->dangerous && ctx.global.readonly)
+            throw UsageError("'" + chosen_def->name + "' changes state and --readonly is set");
+        return chosen();
+    } catch (const Error& e) {
+        std::fprintf(stderr, "ebapctl: %s\n", e.what());
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ebapctl: %s\n", e.what());
+        return kExitFailure;
+    }
+}
+
+} // namespace ebap::cli

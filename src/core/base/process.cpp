@@ -1,0 +1,150 @@
+#include "core/base/process.hpp"
+
+#include "core/base/error.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace ebap {
+
+namespace {
+
+// Runs in the child after fork: only async-signal-safe calls until exec.
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const SpawnOptions& opts,
+                             int out_fd, uid_t uid, gid_t gid, bool switch_user) {
+    if (out_fd >= 0) {
+        dup2(out_fd, STDOUT_FILENO);
+        dup2(out_fd, STDERR_FILENO);
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    setpgid(0, 0); // own process group: a terminal's Ctrl-C reaches us, we stop children
+    if (switch_user) {
+        if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
+    }
+    // Set after the uid change, which clears it.
+    if (opts.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
+    for (const auto& e : opts.env)
+        putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+}
+
+pid_t fork_exec(const std::vector<std::string>& argv, const SpawnOptions& opts, int out_fd) {
+    if (argv.empty()) throw Error("internal: empty command line");
+    uid_t uid = 0;
+    gid_t gid = 0;
+    bool switch_user = !opts.run_as.empty() && geteuid() == 0;
+    if (switch_user) {
+        passwd* pw = getpwnam(opts.run_as.c_str());
+        if (!pw) throw Error("cannot run " + argv[0] + " as unknown user '" + opts.run_as + "'");
+        uid = pw->pw_uid;
+        gid = pw->pw_gid;
+    }
+    pid_t pid = fork();
+    if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(errno));
+    if (pid == 0) exec_child(argv, opts, out_fd, uid, gid, switch_user);
+    return pid;
+}
+
+} // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& opts) {
+    int fd = open(opts.log_file.empty() ? "/dev/null" : opts.log_file.c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error("cannot open log " + opts.log_file + ": " + std::strerror(errno));
+    if (!opts.run_as.empty() && geteuid() == 0) {
+        if (passwd* pw = getpwnam(opts.run_as.c_str()))
+            if (fchown(fd, pw->pw_uid, pw->pw_gid) != 0) { /* log stays root-owned; fine */
+            }
+    }
+    pid_t pid;
+    try {
+        pid = fork_exec(argv, opts, fd);
+    } catch (...) {
+        close(fd);
+        throw;
+    }
+    close(fd);
+    return pid;
+}
+
+RunResult run_process(const std::vector<std::string>& argv, int timeout_ms,
+                      const SpawnOptions& opts) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+    pid_t pid;
+    try {
+        pid = fork_exec(argv, opts, fds[1]);
+    } catch (...) {
+        close(fds[0]);
+        close(fds[1]);
+        throw;
+    }
+    close(fds[1]);
+    RunResult r;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    char buf[4096];
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0) {
+            r.timed_out = true;
+            break;
+        }
+        pollfd p{fds[0], POLLIN, 0};
+        int n = poll(&p, 1, static_cast<int>(left));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) continue;
+        ssize_t got = read(fds[0], buf, sizeof buf);
+        if (got <= 0) break;
+        if (r.output.size() < (1u << 20)) r.output.append(buf, got);
+    }
+    close(fds[0]);
+    if (r.timed_out) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!r.timed_out && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    return r;
+}
+
+bool process_alive(pid_t pid) {
+    int status;
+    return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+bool stop_process(pid_t pid, int grace_ms) {
+    if (pid <= 0) return false;
+    kill(pid, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    int status;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD)) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return false;
+}
+
+} // namespace ebap

@@ -1,0 +1,312 @@
+#include "core/config/config.hpp"
+
+#include "core/base/error.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace ebap {
+namespace fs = std::filesystem;
+
+// Defaults are the EBAP platform of seed 000 on localhost.
+const std::vector<ConfigKey>& config_keys() {
+    static const std::vector<ConfigKey> keys = {
+        {"catalog.name", nullptr, "ebap", false, false, "stack catalog name or file"},
+        {"kafka.bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS", "localhost:9092", false, false,
+         "Kafka bootstrap servers"},
+        {"kafka.groups", nullptr, "ebapctl-workers", false, true,
+         "consumer groups watched by lag views"},
+        {"kafka.timeout_ms", nullptr, "5000", false, false, "Kafka admin call deadline"},
+        {"redis.host", "REDIS_HOST", "localhost", false, false, "Redis host"},
+        {"redis.port", "REDIS_PORT", "6379", false, false, "Redis port"},
+        {"redis.password", "REDIS_PASSWORD", "", true, false, "Redis password"},
+        {"redis.prefix", nullptr, "ebap:", false, false, "hot-path key prefix"},
+        {"redis.connect_timeout_ms", nullptr, "2000", false, false, "Redis connect deadline"},
+        {"redis.timeout_ms", nullptr, "5000", false, false, "Redis command deadline"},
+        {"trino.url", "TRINO_URL", "http://localhost:8085", false, false, "Trino coordinator"},
+        {"trino.user", "TRINO_USER", "ebapctl", false, false, "Trino user"},
+        {"trino.password", "TRINO_PASSWORD", "", true, false, "Trino password"},
+        {"minio.endpoint", "MINIO_ENDPOINT", "http://localhost:9000", false, false,
+         "S3-compatible endpoint"},
+        {"minio.root_user", "MINIO_ROOT_USER", "minioadmin", false, false, "S3 access key"},
+        {"minio.root_password", "MINIO_ROOT_PASSWORD", "minioadmin", true, false, "S3 secret key"},
+        {"minio.region", nullptr, "us-east-1", false, false, "S3 signing region"},
+        {"postgres.host", "PGHOST", "localhost", false, false, "PostgreSQL host"},
+        {"postgres.port", "PGPORT", "5432", false, false, "PostgreSQL port"},
+        {"postgres.user", "PGUSER", "postgres", false, false, "PostgreSQL user"},
+        {"postgres.password", "PGPASSWORD", "", true, false, "PostgreSQL password"},
+        {"postgres.dbname", "PGDATABASE", "ebap", false, false, "PostgreSQL database"},
+        {"paths.state_dir", "EBAP_STATE_DIR", "", false, false, "runtime state, logs, job records"},
+        {"paths.cold_root", "EBAP_COLD_ROOT", "", false, false,
+         "cold-path root: directory or s3://bucket/prefix"},
+        {"probe.timeout_ms", nullptr, "2000", false, false, "per-probe deadline"},
+        {"probe.interval_ms", nullptr, "2000", false, false, "probe round interval"},
+        {"lag.window", nullptr, "10", false, false, "observations in the lag evaluation window"},
+        {"lag.stop_after_s", nullptr, "300", false, false,
+         "no commit for this long with lag > 0 is STOP"},
+        {"worker.group", nullptr, "ebapctl-workers", false, false, "worker consumer group"},
+        {"worker.threads", nullptr, "2", false, false, "worker consumer threads"},
+        {"worker.flush_ms", nullptr, "1000", false, false, "hot-path flush interval"},
+        {"worker.cold_flush_s", nullptr, "60", false, false, "cold-path object interval"},
+        {"worker.cold_batch_mib", nullptr, "32", false, false,
+         "cold-path bytes a thread holds before it writes"},
+        {"worker.cold_zstd_level", nullptr, "1", false, false, "cold-path zstd level (1-19)"},
+        {"worker.watermark_delay_s", nullptr, "600", false, false, "event-time watermark delay"},
+        {"worker.p95_warn_ms", nullptr, "500", false, false, "region health warn at p95"},
+        {"worker.p95_crit_ms", nullptr, "1500", false, false, "region health crit at p95"},
+        {"worker.error_warn", nullptr, "0.02", false, false, "region health warn error rate"},
+        {"worker.error_crit", nullptr, "0.10", false, false, "region health crit error rate"},
+    };
+    return keys;
+}
+
+static const ConfigKey* find_key(const std::string& key) {
+    for (const auto& k : config_keys())
+        if (key == k.key) return &k;
+    return nullptr;
+}
+
+static std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min(
+                {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string closest_key(const std::string& key) {
+    std::string best;
+    std::size_t best_d = ~std::size_t{0};
+    for (const auto& k : config_keys()) {
+        auto d = edit_distance(key, k.key);
+        if (d < best_d) best_d = d, best = k.key;
+    }
+    return best;
+}
+
+static std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+Config Config::defaults() {
+    Config c;
+    for (const auto& k : config_keys()) {
+        ConfigValue v;
+        v.text = k.fallback;
+        v.is_list = k.is_list;
+        if (k.is_list) v.list = split_list(k.fallback);
+        c.values_[k.key] = v;
+    }
+    c.apply_env();
+    c.derive_paths();
+    return c;
+}
+
+void Config::apply_env() {
+    for (const auto& k : config_keys()) {
+        if (!k.env) continue;
+        const char* e = std::getenv(k.env);
+        if (!e) continue;
+        set(k.key, e, std::string("env ") + k.env);
+    }
+}
+
+void Config::derive_paths() {
+    auto& state = values_["paths.state_dir"];
+    if (state.text.empty()) {
+        const char* xdg = std::getenv("XDG_STATE_HOME");
+        const char* home = std::getenv("HOME");
+        std::string base = xdg && *xdg ? xdg : std::string(home ? home : "/tmp") + "/.local/state";
+        state.text = base + "/ebapctl";
+        state.origin = "default";
+    }
+    auto& cold = values_["paths.cold_root"];
+    if (cold.text.empty()) {
+        cold.text = state.text + "/cold";
+        cold.origin = "default (under paths.state_dir)";
+    }
+}
+
+void Config::set(const std::string& key, const std::string& text, const std::string& origin) {
+    auto& v = values_[key];
+    v.text = text;
+    v.origin = origin;
+    if (v.is_list) v.list = split_list(text);
+}
+
+static std::string scalar_text(const toml::node& n) {
+    if (auto s = n.as_string()) return s->get();
+    if (auto i = n.as_integer()) return std::to_string(i->get());
+    if (auto f = n.as_floating_point()) {
+        std::ostringstream os;
+        os << f->get();
+        return os.str();
+    }
+    if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
+    return {};
+}
+
+static std::string where(const std::string& path, const toml::source_region& src) {
+    return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+}
+
+Config Config::from_toml(const std::string& text, const std::string& path) {
+    Config c;
+    for (const auto& k : config_keys()) {
+        ConfigValue v;
+        v.text = k.fallback;
+        v.is_list = k.is_list;
+        if (k.is_list) v.list = split_list(k.fallback);
+        c.values_[k.key] = v;
+    }
+    c.file_ = path;
+    toml::table root;
+    try {
+        root = toml::parse(text, path);
+    } catch (const toml::parse_error& e) {
+        throw UsageError(where(path, e.source()) + ": " + std::string(e.description()));
+    }
+    for (auto&& [section, node] : root) {
+        auto* table = node.as_table();
+        if (!table) {
+            c.warnings_.push_back(where(path, node.source()) + ": unknown key '" +
+                                  std::string(section.str()) + "' (did you mean '" +
+                                  closest_key(std::string(section.str())) + "'?)");
+            continue;
+        }
+        for (auto&& [name, value] : *table) {
+            std::string key = std::string(section.str()) + "." + std::string(name.str());
+            const ConfigKey* known = find_key(key);
+            std::string at = where(path, value.source());
+            if (!known) {
+                c.warnings_.push_back(at + ": unknown key '" + key + "' (did you mean '" +
+                                      closest_key(key) + "'?)");
+                continue;
+            }
+            std::string origin = path + ":" + std::to_string(value.source().begin.line);
+            if (known->is_list) {
+                auto* arr = value.as_array();
+                if (!arr) throw UsageError(at + ": key '" + key + "' must be an array of strings");
+                std::string joined;
+                for (auto&& item : *arr) {
+                    if (!item.is_string())
+                        throw UsageError(where(path, item.source()) + ": key '" + key +
+                                         "' must be an array of strings");
+                    if (!joined.empty()) joined += ",";
+                    joined += scalar_text(item);
+                }
+                c.set(key, joined, origin);
+                continue;
+            }
+            if (value.is_table() || value.is_array())
+                throw UsageError(at + ": key '" + key + "' must be a single value");
+            std::string text_value = scalar_text(value);
+            bool numeric = std::string(known->fallback).find_first_not_of("0123456789.") ==
+                               std::string::npos &&
+                           *known->fallback;
+            if (numeric && !(value.is_integer() || value.is_floating_point()))
+                throw UsageError(at + ": key '" + key + "' must be a number, got '" + text_value +
+                                 "'");
+            c.set(key, text_value, origin);
+        }
+    }
+    c.apply_env();
+    c.derive_paths();
+    return c;
+}
+
+Config Config::load(const std::string& explicit_path) {
+    std::vector<std::string> candidates;
+    bool required = false;
+    if (!explicit_path.empty()) {
+        candidates.push_back(explicit_path);
+        required = true;
+    } else if (const char* e = std::getenv("EBAPCTL_CONFIG"); e && *e) {
+        candidates.push_back(e);
+        required = true;
+    } else {
+        candidates.push_back("./ebapctl.toml");
+        const char* xdg = std::getenv("XDG_CONFIG_HOME");
+        const char* home = std::getenv("HOME");
+        if (xdg && *xdg)
+            candidates.push_back(std::string(xdg) + "/ebapctl/config.toml");
+        else if (home)
+            candidates.push_back(std::string(home) + "/.config/ebapctl/config.toml");
+        candidates.push_back("/etc/ebapctl/config.toml");
+    }
+    for (const auto& path : candidates) {
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec)) continue;
+        std::ifstream in(path);
+        if (!in) throw UsageError(path + ": cannot read configuration file");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return from_toml(ss.str(), path);
+    }
+    if (required) throw UsageError(candidates.front() + ": configuration file not found");
+    return defaults();
+}
+
+const ConfigValue& Config::value(const std::string& key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) throw Error("internal: unknown configuration key " + key);
+    return it->second;
+}
+
+const std::string& Config::str(const std::string& key) const {
+    return value(key).text;
+}
+
+long Config::num(const std::string& key) const {
+    const auto& v = value(key);
+    try {
+        std::size_t used = 0;
+        long n = std::stol(v.text, &used);
+        if (used == v.text.size()) return n;
+    } catch (const std::exception&) {
+    }
+    throw UsageError(v.origin + ": key '" + key + "' must be an integer, got '" + v.text + "'");
+}
+
+const std::vector<std::string>& Config::list(const std::string& key) const {
+    return value(key).list;
+}
+
+bool Config::is_secret(const std::string& key) const {
+    auto* k = find_key(key);
+    return k && k->secret;
+}
+
+std::string Config::pg_conninfo() const {
+    auto quote = [](const std::string& s) {
+        std::string out = "'";
+        for (char ch : s) {
+            if (ch == '\'' || ch == '\\') out += '\\';
+            out += ch;
+        }
+        return out + "'";
+    };
+    std::string ci = "host=" + quote(str("postgres.host")) +
+                     " port=" + quote(str("postgres.port")) +
+                     " user=" + quote(str("postgres.user")) +
+                     " dbname=" + quote(str("postgres.dbname")) + " connect_timeout=3";
+    if (!str("postgres.password").empty()) ci += " password=" + quote(str("postgres.password"));
+    return ci;
+}
+
+} // namespace ebap

@@ -1,0 +1,18 @@
+#pragma once
+// The full-screen console: what `ebapctl` with no subcommand opens.
+#include "core/catalog/catalog.hpp"
+#include "core/config/config.hpp"
+
+#include <memory>
+
+namespace ebap::tui {
+
+struct ConsoleOptions {
+    bool readonly = false; // --readonly: the console refuses dangerous commands
+};
+
+// Runs the console until the operator quits; returns the process exit status.
+int run_console(std::shared_ptr<const Config> config, const Catalog& catalog,
+                const ConsoleOptions& options);
+
+} // namespace ebap::tui
