@@ -100,12 +100,12 @@ WorkerMetricsSnapshot sample_snapshot() {
     for (int i = 0; i < 2; ++i) {
         ThreadMetricsSnapshot t;
         t.index = i;
-        t.events_total = 100 + i;
-        t.late_total = i;
+        t.events = 100 + i;
+        t.late = i;
         t.queue_depth = 5;
         t.cold_pending = 10 * (i + 1);
         t.watermark_ms = 8'000 + i * 500;
-        t.process_us_total = 1'500'000;
+        t.process_us = 1'500'000;
         t.paused = i == 1;
         s.threads.push_back(t);
     }
@@ -145,9 +145,9 @@ TEST(WorkerMetrics, PrometheusTextHasOneHeaderPerFamilyAndASamplePerThread) {
 TEST(WorkerMetrics, TotalsSumCountersAndTheLogLineShowsThem) {
     const WorkerMetricsSnapshot s = sample_snapshot();
     const ThreadMetricsSnapshot t = s.total();
-    EXPECT_EQ(t.events_total, 201);
+    EXPECT_EQ(t.events, 201);
     EXPECT_EQ(t.cold_pending, 30);
-    EXPECT_EQ(t.process_us_total, 3'000'000);
+    EXPECT_EQ(t.process_us, 3'000'000);
     EXPECT_EQ(t.watermark_ms, 8'500); // a gauge: the max, not the sum
     EXPECT_TRUE(t.paused);
     const std::string line = metrics_log_line(s);

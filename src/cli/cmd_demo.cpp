@@ -4,13 +4,16 @@
 // catalog for them under <state>/demo, and shows status and lag until Ctrl-C,
 // which stops everything it started.
 #include "cli/command.hpp"
+#include "cli/views.hpp"
 #include "core/base/error.hpp"
 #include "core/embedded/kafka_mock.hpp"
 #include "core/embedded/local_servers.hpp"
 #include "cli/output.hpp"
+#include "cli/stop_signals.hpp"
 #include "core/base/process.hpp"
 
 #include <CLI/CLI.hpp>
+#include <toml++/toml.h>
 
 #include <atomic>
 #include <csignal>
@@ -23,11 +26,6 @@
 namespace ebap::cli {
 namespace {
 namespace fs = std::filesystem;
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) {
-    g_stop = true;
-}
 
 struct DemoOptions {
     double refresh_s = 3;
@@ -53,9 +51,10 @@ std::string self_exe() {
     return ec ? "ebapctl" : p.string();
 }
 
-void write_file(const fs::path& path, const std::string& text) {
+// toml++ writes the values: paths and endpoints are quoted and escaped as TOML needs.
+void write_toml(const fs::path& path, const std::string& header, const toml::table& table) {
     std::ofstream out(path, std::ios::trunc);
-    out << text;
+    out << header << table << '\n';
     if (!out) throw Error("cannot write " + path.string());
 }
 
@@ -81,8 +80,7 @@ CommandDef demo_command() {
                 fs::path demo = fs::absolute(fs::path(cfg.state_dir()) / "demo");
                 fs::remove_all(demo);
                 fs::create_directories(demo);
-                std::signal(SIGINT, on_stop_signal);
-                std::signal(SIGTERM, on_stop_signal);
+                StopSignals signals;
 
                 EmbeddedKafka kafka(o->brokers);
                 kafka.create_design_topics();
@@ -102,41 +100,40 @@ CommandDef demo_command() {
 
                 std::string bootstrap = kafka.bootstrap();
                 fs::path catalog = demo / "embedded.toml";
-                write_file(catalog, "# Written by `ebapctl demo`: the embedded default.\n"
-                                    "[catalog]\nname = \"embedded\"\ntitle = \"ebapctl demo\"\n\n"
-                                    "[stacks.embedded]\ndriver = \"external\"\n"
-                                    "description = \"hosted by ebapctl demo\"\n\n"
-                                    "[[service]]\nname = \"kafka\"\nstack = \"embedded\"\n"
-                                    "probe = \"kafka\"\nendpoint = \"" +
-                                        bootstrap.substr(0, bootstrap.find(',')) +
-                                        "\"\n\n"
-                                        "[[service]]\nname = \"redis\"\nstack = \"embedded\"\n"
-                                        "probe = \"redis\"\nendpoint = \"127.0.0.1:" +
-                                        std::to_string(redis.port()) +
-                                        "\"\n\n"
-                                        "[[service]]\nname = \"postgres\"\nstack = \"embedded\"\n"
-                                        "probe = \"postgres\"\nendpoint = \"127.0.0.1:" +
-                                        std::to_string(pg.port()) + "\"\n");
+                auto service = [](const char* name, const char* probe, std::string endpoint) {
+                    return toml::table{{"name", name},
+                                       {"stack", "embedded"},
+                                       {"probe", probe},
+                                       {"endpoint", std::move(endpoint)}};
+                };
+                toml::table cat{
+                    {"catalog", toml::table{{"name", "embedded"}, {"title", "ebapctl demo"}}},
+                    {"stacks",
+                     toml::table{{"embedded", toml::table{{"driver", "external"},
+                                                          {"description",
+                                                           "hosted by ebapctl demo"}}}}},
+                    {"service",
+                     toml::array{
+                         service("kafka", "kafka", bootstrap.substr(0, bootstrap.find(','))),
+                         service("redis", "redis", "127.0.0.1:" + std::to_string(redis.port())),
+                         service("postgres", "postgres",
+                                 "127.0.0.1:" + std::to_string(pg.port()))}}};
+                write_toml(catalog, "# Written by `ebapctl demo`: the embedded default.\n", cat);
                 fs::path config = demo / "ebapctl.toml";
-                write_file(config,
+                toml::table conf{
+                    {"catalog", toml::table{{"name", catalog.string()}}},
+                    {"kafka", toml::table{{"bootstrap_servers", bootstrap}}},
+                    {"redis", toml::table{{"host", "127.0.0.1"}, {"port", redis.port()}}},
+                    {"postgres", toml::table{{"host", "127.0.0.1"},
+                                             {"port", pg.port()},
+                                             {"user", "postgres"},
+                                             {"dbname", "ebap"}}},
+                    {"paths", toml::table{{"state_dir", fs::absolute(cfg.state_dir()).string()}}}};
+                write_toml(config,
                            "# Written by `ebapctl demo`: point any ebapctl at the demo with\n"
                            "#   ebapctl --config " +
-                               config.string() +
-                               " status\n"
-                               "[catalog]\nname = \"" +
-                               catalog.string() +
-                               "\"\n\n"
-                               "[kafka]\nbootstrap_servers = \"" +
-                               bootstrap +
-                               "\"\n\n"
-                               "[redis]\nhost = \"127.0.0.1\"\nport = " +
-                               std::to_string(redis.port()) +
-                               "\n\n"
-                               "[postgres]\nhost = \"127.0.0.1\"\nport = " +
-                               std::to_string(pg.port()) +
-                               "\nuser = \"postgres\"\ndbname = \"ebap\"\n\n"
-                               "[paths]\nstate_dir = \"" +
-                               fs::absolute(cfg.state_dir()).string() + "\"\n");
+                               config.string() + " status\n",
+                           conf);
 
                 std::printf("ebapctl demo: kafka %s, redis 127.0.0.1:%d, postgres 127.0.0.1:%d\n"
                             "config: %s\n(Ctrl-C stops everything)\n",
@@ -156,28 +153,52 @@ CommandDef demo_command() {
                     child({"gen", "--eps", std::to_string(static_cast<long>(o->eps)),
                            "--late-fraction", "0.01", "--bad-fraction", "0.005"},
                           "gen.log");
-                bool tty = isatty(STDOUT_FILENO);
+                // The live view reads collectors (their own threads, their own clients)
+                // over the demo's own configuration: never the caller's environment.
+                auto demo_config = std::make_shared<const Config>(Config::load(config.string()));
+                const Catalog demo_catalog = load_catalog(catalog.string());
+                collect::HealthCollector health(demo_config, demo_catalog);
+                collect::LagCollector lag(demo_config, {}, /*persist=*/false);
+                collect::KpiCollector kpi(demo_config, {.now = true, .regions = true, .series = 0});
+                for (collect::CollectorBase* c :
+                     std::initializer_list<collect::CollectorBase*>{&health, &lag, &kpi})
+                    c->start();
+                const bool tty = isatty(STDOUT_FILENO);
+                const std::string prefix = demo_config->redis_prefix();
                 auto started = std::chrono::steady_clock::now();
-                while (!g_stop) {
-                    auto st = run_process({exe, "--config", config.string(), "status"}, 15000);
-                    auto lag = run_process({exe, "--config", config.string(), "lag"}, 15000);
-                    auto kpi = run_process({exe, "--config", config.string(), "kpi"}, 15000);
-                    auto geo = run_process({exe, "--config", config.string(), "geo"}, 15000);
+                while (!StopSignals::requested()) {
                     if (tty) std::printf("\033[H\033[2J");
                     std::printf("── ebapctl demo ── kafka %s · redis :%d · postgres :%d ── "
-                                "Ctrl-C stops\n\n%s\n%s\n%s\n%s\n",
-                                bootstrap.c_str(), redis.port(), pg.port(), st.output.c_str(),
-                                lag.output.c_str(), kpi.output.c_str(), geo.output.c_str());
+                                "Ctrl-C stops\n\n",
+                                bootstrap.c_str(), redis.port(), pg.port());
+                    if (auto h = health.latest()) print_health(h->data, false);
+                    std::fputc('\n', stdout);
+                    if (auto l = lag.latest()) {
+                        if (!l->error.empty()) std::printf("lag: %s\n", l->error.c_str());
+                        if (l->taken_ms > 0) print_lag(l->data, false);
+                    }
+                    std::fputc('\n', stdout);
+                    if (auto k = kpi.latest()) {
+                        if (!k->error.empty()) std::printf("kpi: %s\n", k->error.c_str());
+                        if (k->taken_ms > 0) {
+                            print_kpi(k->data, prefix, false);
+                            std::fputc('\n', stdout);
+                            print_geo(k->data, prefix, false);
+                        }
+                    }
                     std::fflush(stdout);
                     auto next = std::chrono::steady_clock::now() +
                                 std::chrono::milliseconds(long(o->refresh_s * 1000));
-                    while (!g_stop && std::chrono::steady_clock::now() < next)
+                    while (!StopSignals::requested() && std::chrono::steady_clock::now() < next)
                         std::this_thread::sleep_for(std::chrono::milliseconds(100));
                     if (o->duration_s > 0 &&
                         std::chrono::steady_clock::now() - started >
                             std::chrono::milliseconds(long(o->duration_s * 1000)))
                         break;
                 }
+                for (collect::CollectorBase* c :
+                     std::initializer_list<collect::CollectorBase*>{&health, &lag, &kpi})
+                    c->stop();
                 std::printf("ebapctl demo: stopping\n");
                 for (auto it = children.rbegin(); it != children.rend(); ++it)
                     stop_process(*it, 15000);

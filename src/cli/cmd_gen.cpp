@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "core/base/error.hpp"
 #include "cli/output.hpp"
+#include "cli/stop_signals.hpp"
 #include "pipeline/kafka/bulk_producer.hpp"
 #include "pipeline/gen/generator.hpp"
 #include "pipeline/gen/rate_limiter.hpp"
@@ -46,32 +47,6 @@ struct GenStats {
     std::map<std::string, std::int64_t> per_type;
 };
 
-std::atomic<bool> g_stop{false};
-void on_stop_signal(int) {
-    g_stop.store(true);
-}
-
-// SIGINT/SIGTERM only raise a flag while gen runs; the previous handlers come back after.
-class StopSignals {
-  public:
-    StopSignals() {
-        g_stop.store(false);
-        struct sigaction sa {};
-        sa.sa_handler = on_stop_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old_int_);
-        sigaction(SIGTERM, &sa, &old_term_);
-    }
-    ~StopSignals() {
-        sigaction(SIGINT, &old_int_, nullptr);
-        sigaction(SIGTERM, &old_term_, nullptr);
-    }
-
-  private:
-    struct sigaction old_int_ {};
-    struct sigaction old_term_ {};
-};
-
 double seconds_since(SteadyClock::time_point t) {
     return std::chrono::duration<double>(SteadyClock::now() - t).count();
 }
@@ -79,7 +54,7 @@ double seconds_since(SteadyClock::time_point t) {
 // Sleeps in short slices until a token is there; false when asked to stop.
 bool wait_for_token(RateLimiter& limiter) {
     for (;;) {
-        if (g_stop.load()) return false;
+        if (StopSignals::requested()) return false;
         std::int64_t ns = limiter.wait_ns();
         if (ns == 0) return limiter.try_acquire();
         std::this_thread::sleep_for(
@@ -90,7 +65,7 @@ bool wait_for_token(RateLimiter& limiter) {
 void send_initial_cdc(BulkProducer& producer, ClickstreamGenerator& gen, const GenOptions& o,
                       GenStats& st) {
     for (const auto& rec : gen.initial_cdc(now_ms())) {
-        if (g_stop.load() || !producer.send(o.cdc_topic, rec.key, rec.value)) return;
+        if (StopSignals::requested() || !producer.send(o.cdc_topic, rec.key, rec.value)) return;
         ++st.cdc_creates;
         if (st.cdc_creates % 1000 == 0) producer.poll();
     }
@@ -102,7 +77,7 @@ void run_loop(BulkProducer& producer, ClickstreamGenerator& gen, const GenOption
     GeneratedEvent ev;
     CdcRecord rec;
     auto next_progress = start + std::chrono::seconds(5);
-    while (!g_stop.load() && producer.failed() == 0 && !producer.fatal()) {
+    while (!StopSignals::requested() && producer.failed() == 0 && !producer.fatal()) {
         if (o.count > 0 && st.events >= o.count) break;
         if (o.duration_s > 0 && seconds_since(start) >= o.duration_s) break;
         if (!limiter.unlimited() && !wait_for_token(limiter)) break;

@@ -15,6 +15,8 @@
 // document's "notes" with --json. Rates (error_rate*) are fractions in Redis and
 // percentages in tables.
 #include "cli/command.hpp"
+#include "cli/views.hpp"
+#include "core/collect/kpi_collector.hpp"
 #include "core/base/error.hpp"
 #include "core/redis/kpi_reader.hpp"
 #include "cli/output.hpp"
@@ -72,16 +74,14 @@ void print_notes(const std::vector<std::string>& notes) {
         std::fprintf(stderr, "ebapctl: note: %s\n", n.c_str());
 }
 
-int run_kpi(Context& ctx, int series_n) {
-    const Config& config = ctx.config();
-    RedisClient client(config);
-    KpiReader reader(client, config.redis_prefix());
-    KpiNow k = reader.read_kpi_now();
-    std::vector<std::string> notes = k.notes;
-    std::vector<KpiPoint> series =
-        reader.read_kpi_series(static_cast<std::size_t>(series_n), &notes);
+} // namespace
 
-    if (ctx.global.json) {
+int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json) {
+    const KpiNow& k = d.now;
+    std::vector<std::string> notes = k.notes;
+    notes.insert(notes.end(), d.notes.begin(), d.notes.end());
+    const std::vector<KpiPoint>& series = d.series;
+    if (json) {
         nlohmann::json kpi = nlohmann::json::object();
         for (const auto& f : kpi_fields())
             kpi[f.name] = json_number(k.*f.member);
@@ -90,7 +90,7 @@ int run_kpi(Context& ctx, int series_n) {
             points.push_back({{"ms", p.ms},
                               {"eps", json_number(p.eps)},
                               {"active_users", json_number(p.active_users)}});
-        print_json({{"prefix", reader.prefix()},
+        print_json({{"prefix", prefix},
                     {"kpi", kpi},
                     {"present", k.present},
                     {"stale", k.stale},
@@ -107,7 +107,7 @@ int run_kpi(Context& ctx, int series_n) {
             t.add({f.name, kpi_cell(f.name, v)}, {Tone::Plain, tone});
         }
         print_table(t);
-        if (series_n > 0) {
+        if (!series.empty()) {
             Table s({{"TIME"}, {"EPS", Table::Right}, {"ACTIVE USERS", Table::Right}});
             for (const auto& p : series)
                 s.add({utc_time(static_cast<double>(p.ms)), fixed(p.eps, 1),
@@ -121,17 +121,14 @@ int run_kpi(Context& ctx, int series_n) {
     return k.present && !k.stale ? kExitOk : kExitUnhealthy;
 }
 
-int run_geo(Context& ctx) {
-    const Config& config = ctx.config();
-    RedisClient client(config);
-    KpiReader reader(client, config.redis_prefix());
-    std::vector<std::string> notes;
-    std::vector<RegionHealth> regions = reader.read_regions(&notes);
+int print_geo(const collect::KpiData& d, const std::string& prefix, bool json) {
+    std::vector<std::string> notes = d.notes;
+    const std::vector<RegionHealth>& regions = d.regions;
     bool any_crit = false;
     for (const auto& r : regions)
         any_crit = any_crit || r.health == "crit";
 
-    if (ctx.global.json) {
+    if (json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& r : regions) {
             nlohmann::json row = {{"region", r.region}, {"health", r.health}};
@@ -143,7 +140,7 @@ int run_geo(Context& ctx) {
             row["notes"] = r.notes;
             list.push_back(std::move(row));
         }
-        print_json({{"prefix", reader.prefix()}, {"regions", list}, {"notes", notes}});
+        print_json({{"prefix", prefix}, {"regions", list}, {"notes", notes}});
     } else {
         Table t({{"REGION"},
                  {"HEALTH"},
@@ -166,6 +163,22 @@ int run_geo(Context& ctx) {
         print_notes(notes);
     }
     return any_crit ? kExitUnhealthy : kExitOk;
+}
+
+namespace {
+
+int run_kpi(Context& ctx, int series_n) {
+    collect::KpiCollector collector(
+        ctx.shared_config(), {.now = true, .regions = false, .series = std::size_t(series_n)});
+    return print_kpi(collector.collect_once(/*rethrow=*/true)->data, ctx.config().redis_prefix(),
+                     ctx.global.json);
+}
+
+int run_geo(Context& ctx) {
+    collect::KpiCollector collector(ctx.shared_config(),
+                                    {.now = false, .regions = true, .series = 0});
+    return print_geo(collector.collect_once(/*rethrow=*/true)->data, ctx.config().redis_prefix(),
+                     ctx.global.json);
 }
 
 } // namespace

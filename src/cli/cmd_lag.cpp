@@ -8,6 +8,9 @@
 //   exit 1  Kafka did not answer within kafka.timeout_ms (message names the servers)
 //   exit 2  usage or bad configuration
 #include "cli/command.hpp"
+#include "cli/views.hpp"
+#include "core/base/log.hpp"
+#include "core/collect/lag_collector.hpp"
 #include "core/base/error.hpp"
 #include "core/kafka/kafka_admin.hpp"
 #include "core/kafka/kafka_lag.hpp"
@@ -27,10 +30,7 @@ namespace {
 
 using nlohmann::json;
 
-struct GroupReport {
-    GroupLag lag;
-    GroupVerdict verdict;
-};
+using collect::GroupReport;
 
 json nullable(int64_t v) {
     return v < 0 ? json(nullptr) : json(v);
@@ -57,14 +57,6 @@ std::string drain_text(const GroupVerdict& v) {
 
 std::string cell(int64_t v) {
     return v < 0 ? "-" : std::to_string(v);
-}
-
-long positive(const Config& c, const char* key) {
-    long v = c.num(key);
-    if (v < 1)
-        throw UsageError(std::string(key) + " must be at least 1 (it is " + std::to_string(v) +
-                         ")");
-    return v;
 }
 
 void print_json_report(const KafkaLagSnapshot& snap, const std::map<std::string, double>& rates,
@@ -166,49 +158,28 @@ void print_text_report(const KafkaLagSnapshot& snap, const std::map<std::string,
     }
 }
 
-int run_lag(Context& ctx, std::vector<std::string> groups) {
-    const Config& c = ctx.config();
-    LagRules rules;
-    rules.window = static_cast<std::size_t>(positive(c, "lag.window"));
-    rules.stop_after_ms = positive(c, "lag.stop_after_s") * 1000;
-    int timeout_ms = static_cast<int>(positive(c, "kafka.timeout_ms"));
-    if (groups.empty()) groups = c.list("kafka.groups");
-    std::vector<std::string> unique;
-    for (auto& g : groups)
-        if (!g.empty() && std::find(unique.begin(), unique.end(), g) == unique.end())
-            unique.push_back(g);
+} // namespace
 
-    KafkaAdmin admin(c.str("kafka.bootstrap_servers"), timeout_ms);
-    KafkaLagSnapshot snap = collect_kafka_lag(admin, unique);
-
-    const std::string state = c.state_dir();
-    bool saved = true;
-    TopicRates topic_rates = load_topic_rates(state, snap.bootstrap);
-    auto rates = topic_rates.update(snap.ts_ms, snap.topics);
-    saved &= save_topic_rates(state, snap.bootstrap, topic_rates);
-
-    std::vector<GroupReport> reports;
-    bool healthy = true;
-    for (const auto& g : snap.groups) {
-        LagHistory history = load_lag_history(state, snap.bootstrap, g.group, rules.window);
-        auto inputs = observe_group(history, g, snap.ts_ms);
-        GroupVerdict v = evaluate_group(history, inputs, snap.ts_ms, rules);
-        saved &= save_lag_history(state, snap.bootstrap, g.group, history);
-        healthy &= v.status == LagStatus::Ok;
-        reports.push_back({g, std::move(v)});
-    }
-    if (!saved)
-        std::fprintf(stderr,
-                     "ebapctl: warning: cannot write %s/lag/: each run is judged alone "
-                     "(no trend) until the state directory is writable\n",
-                     state.c_str());
-
-    if (ctx.global.json)
-        print_json_report(snap, rates, reports);
+void print_lag(const collect::LagData& d, bool json) {
+    if (json)
+        print_json_report(d.kafka, d.rates, d.groups);
     else
-        print_text_report(snap, rates, reports);
+        print_text_report(d.kafka, d.rates, d.groups);
     std::fflush(stdout);
-    return healthy ? kExitOk : kExitUnhealthy;
+}
+
+namespace {
+
+int run_lag(Context& ctx, std::vector<std::string> groups) {
+    collect::LagCollector collector(ctx.shared_config(), std::move(groups), /*persist=*/true);
+    const auto snap = collector.collect_once(/*rethrow=*/true);
+    const collect::LagData& d = snap->data;
+    if (!d.saved)
+        log::warn("lag", "cannot write {}/lag/: each run is judged alone (no trend) until the "
+                         "state directory is writable",
+                  ctx.config().state_dir());
+    print_lag(d, ctx.global.json);
+    return d.healthy ? kExitOk : kExitUnhealthy;
 }
 
 } // namespace

@@ -5,118 +5,82 @@
 #include "cli/command.hpp"
 #include "core/base/error.hpp"
 #include "cli/output.hpp"
+#include "cli/stop_signals.hpp"
 #include "pipeline/worker/worker.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <atomic>
-#include <csignal>
-#include <unistd.h>
 
 namespace ebap::cli {
 using namespace ebap::pipeline;
 namespace {
 
-std::atomic<bool>* g_stop = nullptr; // the running worker's stop flag
-std::atomic<int> g_signals{0};
-
-void on_signal(int) {
-    if (g_signals.fetch_add(1) > 0) _exit(130); // second signal: now
-    if (g_stop) g_stop->store(true);
+// The summary's JSON: a few fields of the run, then every thread metric that names a
+// summary path in EBAP_THREAD_METRICS ("cold.objects" nests under "cold").
+nlohmann::json summary_json(const WorkerSummary& s) {
+    nlohmann::json doc = {{"ok", s.ok},
+                          {"mode", s.drain ? "drain" : "stream"},
+                          {"interrupted", s.interrupted},
+                          {"group", s.group},
+                          {"threads", s.threads},
+                          {"wall_s", s.wall_s},
+                          {"records_per_s", s.records_per_s()},
+                          {"assign_wait_s", s.assign_wait_s},
+                          {"records_per_s_assigned", s.records_per_s_assigned()}};
+    for (const MetricDef& d : thread_metric_defs()) {
+        if (!*d.summary_path) continue;
+        const std::string path = d.summary_path;
+        const double v = metric_base_value(d, s.totals);
+        nlohmann::json value = d.unit == MetricUnit::Micros ? nlohmann::json(v)
+                                                            : nlohmann::json(std::int64_t(v));
+        const auto dot = path.find('.');
+        if (dot == std::string::npos)
+            doc[path] = value;
+        else
+            doc[path.substr(0, dot)][path.substr(dot + 1)] = value;
+    }
+    doc["cdc"] = {{"records", s.cdc_records},
+                  {"profiles", s.profiles},
+                  {"bootstrap_ms", s.cdc_bootstrap_ms}};
+    doc["drain_partitions"] = s.drain_partitions;
+    doc["errors"] = s.errors;
+    return doc;
 }
-
-// Installed for the worker's lifetime; the previous handlers come back after.
-class SignalScope {
-  public:
-    explicit SignalScope(std::atomic<bool>& stop) {
-        g_signals.store(0);
-        g_stop = &stop;
-        struct sigaction sa {};
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old_int_);
-        sigaction(SIGTERM, &sa, &old_term_);
-    }
-    ~SignalScope() {
-        sigaction(SIGINT, &old_int_, nullptr);
-        sigaction(SIGTERM, &old_term_, nullptr);
-        g_stop = nullptr;
-    }
-
-  private:
-    struct sigaction old_int_ {};
-    struct sigaction old_term_ {};
-};
 
 void print_summary(const Context& ctx, const WorkerSummary& s) {
     if (ctx.global.json) {
-        print_json({{"ok", s.ok},
-                    {"mode", s.drain ? "drain" : "stream"},
-                    {"group", s.group},
-                    {"threads", s.threads},
-                    {"wall_s", s.wall_s},
-                    {"events_per_s", s.events_per_s()},
-                    {"assign_wait_s", s.assign_wait_s},
-                    {"events_per_s_assigned", s.events_per_s_assigned()},
-                    {"records", s.records},
-                    {"bytes", s.bytes},
-                    {"events", s.events},
-                    {"late_events", s.late},
-                    {"dlq_events", s.dlq},
-                    {"join_misses", s.join_misses},
-                    {"telemetry", s.telemetry},
-                    {"redis", {{"flushes", s.redis_flushes}}},
-                    {"cold", {{"objects", s.cold_objects}, {"bytes", s.cold_bytes}}},
-                    {"assignments", s.assignments},
-                    {"thread_s",
-                     {{"poll", s.poll_s},
-                      {"process", s.process_s},
-                      {"flush", s.flush_s},
-                      {"cold", s.cold_s}}},
-                    {"sink_errors", s.sink_errors},
-                    {"commit_errors", s.commit_errors},
-                    {"fetch_wakeups", s.fetch_wakeups},
-                    {"fenced_batches", s.fenced},
-                    {"cdc",
-                     {{"records", s.cdc_records},
-                      {"profiles", s.profiles},
-                      {"bootstrap_ms", s.cdc_bootstrap_ms}}},
-                    {"drain_partitions", s.drain_partitions},
-                    {"errors", s.errors}});
+        print_json(summary_json(s));
         return;
     }
-    Table t({{"metric"}, {"value", Table::Right}});
-    t.add({"mode", s.drain ? "drain" : "stream"});
-    t.add({"group", s.group});
-    t.add({"threads", std::to_string(s.threads)});
-    t.add({"wall time", fmt::format("{:.2f} s", s.wall_s)});
-    t.add({"records read", std::to_string(s.records)});
-    t.add({"records/s", fmt::format("{:.0f}", s.events_per_s())});
-    t.add({"group join wait", fmt::format("{:.2f} s", s.assign_wait_s)});
-    t.add({"records/s once assigned", fmt::format("{:.0f}", s.events_per_s_assigned())});
-    t.add({"events counted", std::to_string(s.events)});
-    t.add({"late events", std::to_string(s.late)});
-    t.add({"dlq records", std::to_string(s.dlq)}, {Tone::Plain, s.dlq ? Tone::Warn : Tone::Plain});
-    t.add({"join misses", std::to_string(s.join_misses)});
-    t.add({"telemetry records", std::to_string(s.telemetry)});
-    t.add({"redis flushes", std::to_string(s.redis_flushes)});
-    t.add({"cold objects", std::to_string(s.cold_objects)});
-    t.add({"cold bytes", fmt_bytes(double(s.cold_bytes))});
-    t.add({"sink errors (retried)", std::to_string(s.sink_errors)},
-          {Tone::Plain, s.sink_errors ? Tone::Warn : Tone::Plain});
-    if (s.fenced)
-        t.add({"batches fenced (new owner replays)", std::to_string(s.fenced)},
-              {Tone::Plain, Tone::Warn});
-    t.add({"profiles", std::to_string(s.profiles)});
-    t.add({"status", s.ok ? "ok" : "FAILED"}, {Tone::Plain, s.ok ? Tone::Ok : Tone::Crit});
-    print_table(t);
+    const ThreadMetricsSnapshot& t = s.totals;
+    Table table({{"metric"}, {"value", Table::Right}});
+    table.add({"mode", s.drain ? "drain" : "stream"});
+    table.add({"group", s.group});
+    table.add({"threads", std::to_string(s.threads)});
+    table.add({"wall time", fmt::format("{:.2f} s", s.wall_s)});
+    table.add({"records/s", fmt::format("{:.0f}", s.records_per_s())});
+    table.add({"group join wait", fmt::format("{:.2f} s", s.assign_wait_s)});
+    table.add({"records/s once assigned", fmt::format("{:.0f}", s.records_per_s_assigned())});
+    for (const MetricDef& d : thread_metric_defs()) {
+        if (!*d.summary_path || d.unit == MetricUnit::Micros) continue;
+        const bool bad = d.value(t) > 0 && (std::string_view(d.field) == "dlq" ||
+                                            std::string_view(d.field) == "sink_errors" ||
+                                            std::string_view(d.field) == "fenced_batches");
+        table.add({d.label, d.unit == MetricUnit::Bytes ? fmt_bytes(d.value(t))
+                                                               : std::to_string(std::int64_t(d.value(t)))},
+                  {Tone::Plain, bad ? Tone::Warn : Tone::Plain});
+    }
+    table.add({"profiles", std::to_string(s.profiles)});
+    table.add({"status", s.ok ? "ok" : (s.interrupted ? "INTERRUPTED" : "FAILED")},
+              {Tone::Plain, s.ok ? Tone::Ok : Tone::Crit});
+    print_table(table);
 }
 
 int run_worker(Context& ctx, WorkerOptions o) {
-    Worker worker(ctx.config(), std::move(o)); // exit 1 here when Kafka or Redis is away
-    SignalScope signals(worker.stop_flag());
-    const WorkerSummary summary = worker.run();
+    Worker worker(ctx.config(), std::move(o));
+    StopSignals signals(&worker.stop_flag(), /*second_exits=*/true);
+    const WorkerSummary summary = worker.run(); // throws (exit 1) when Kafka or Redis is away
     print_summary(ctx, summary);
     for (const auto& e : summary.errors)
         std::fprintf(stderr, "ebapctl: worker: %s\n", e.c_str());

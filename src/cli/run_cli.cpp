@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 
 #include "build_info.hpp"
+#include "cli/stderr_log.hpp"
 #include "core/base/error.hpp"
 #include "tui/console.hpp"
 
@@ -30,6 +31,8 @@ const Catalog& Context::catalog() {
 }
 
 int run_cli(int argc, char** argv) {
+    // Library log lines go to stderr; the console replaces this sink with its ring buffer.
+    log::ScopedSink log_to_stderr(std::make_shared<StderrSink>());
     CLI::App app{"ebapctl - operations console for the event-based analytics platform.\n"
                  "Without a subcommand it opens the full-screen console.",
                  "ebapctl"};

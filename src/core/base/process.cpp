@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
@@ -19,9 +20,56 @@ namespace ebap {
 
 namespace {
 
+// Everything exec needs, built before fork: the child of a multi-threaded process (the demo
+// hosts librdkafka's threads) may only make async-signal-safe calls, so no allocation,
+// putenv or PATH search after fork.
+struct ExecPlan {
+    std::string path;                  // resolved executable
+    std::vector<std::string> env_text; // "NAME=value", environ overlaid with SpawnOptions::env
+    std::vector<char*> argv, envp;     // null-terminated views of the above
+};
+
+std::string resolve_path(const std::string& file) {
+    if (file.find('/') != std::string::npos) return file;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    std::size_t at = 0;
+    while (at <= dirs.size()) {
+        std::size_t colon = dirs.find(':', at);
+        if (colon == std::string::npos) colon = dirs.size();
+        std::string dir = dirs.substr(at, colon - at);
+        const std::string candidate = (dir.empty() ? "." : dir) + "/" + file;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        at = colon + 1;
+    }
+    return file; // execve fails with ENOENT: exit 127, as a shell would
+}
+
+ExecPlan plan_exec(const std::vector<std::string>& argv, const SpawnOptions& opts) {
+    ExecPlan p;
+    p.path = resolve_path(argv[0]);
+    auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
+    for (char** e = environ; e && *e; ++e) {
+        const std::string entry = *e;
+        bool overridden = false;
+        for (const auto& o : opts.env)
+            overridden = overridden || name_of(o) == name_of(entry);
+        if (!overridden) p.env_text.push_back(entry);
+    }
+    for (const auto& o : opts.env)
+        if (o.find('=') != std::string::npos) p.env_text.push_back(o);
+    for (const auto& a : argv)
+        p.argv.push_back(const_cast<char*>(a.c_str()));
+    p.argv.push_back(nullptr);
+    for (auto& e : p.env_text)
+        p.envp.push_back(e.data());
+    p.envp.push_back(nullptr);
+    return p;
+}
+
 // Runs in the child after fork: only async-signal-safe calls until exec.
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const SpawnOptions& opts,
-                             int out_fd, uid_t uid, gid_t gid, bool switch_user) {
+[[noreturn]] void exec_child(const ExecPlan& plan, const SpawnOptions& opts, int out_fd, uid_t uid,
+                             gid_t gid, bool switch_user) {
     if (out_fd >= 0) {
         dup2(out_fd, STDOUT_FILENO);
         dup2(out_fd, STDERR_FILENO);
@@ -34,13 +82,7 @@ namespace {
     }
     // Set after the uid change, which clears it.
     if (opts.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
-    for (const auto& e : opts.env)
-        putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
+    execve(plan.path.c_str(), plan.argv.data(), plan.envp.data());
     _exit(127);
 }
 
@@ -55,9 +97,10 @@ pid_t fork_exec(const std::vector<std::string>& argv, const SpawnOptions& opts, 
         uid = pw->pw_uid;
         gid = pw->pw_gid;
     }
+    const ExecPlan plan = plan_exec(argv, opts);
     pid_t pid = fork();
     if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(errno));
-    if (pid == 0) exec_child(argv, opts, out_fd, uid, gid, switch_user);
+    if (pid == 0) exec_child(plan, opts, out_fd, uid, gid, switch_user);
     return pid;
 }
 

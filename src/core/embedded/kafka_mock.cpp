@@ -1,5 +1,6 @@
 #include "core/embedded/kafka_mock.hpp"
 
+#include "core/base/log.hpp"
 #include "core/base/error.hpp"
 
 #include <librdkafka/rdkafka.h>
@@ -15,8 +16,11 @@ EmbeddedKafka::EmbeddedKafka(int brokers) : brokers_(brokers) {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     // The host handle has no bootstrap.servers of its own; its "no bootstrap"
-    // notice (level 5) is noise, real warnings still reach stderr.
+    // notice (level 5) is noise, real warnings go to the log.
     rd_kafka_conf_set(conf, "log_level", "4", err, sizeof err);
+    rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char* fac, const char* buf) {
+        log::warn("broker", "{}: {}", fac, buf);
+    });
     handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!handle_) {
         rd_kafka_conf_destroy(conf);

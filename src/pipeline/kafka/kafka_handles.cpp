@@ -1,5 +1,6 @@
 #include "pipeline/kafka/kafka_handles.hpp"
 
+#include "core/base/log.hpp"
 #include "core/base/error.hpp"
 
 #include <atomic>
@@ -22,13 +23,13 @@ void remember(const std::string& what, bool print) {
     const auto now = std::chrono::steady_clock::now();
     if (print && now - g_last_print >= std::chrono::seconds(10)) {
         g_last_print = now;
-        std::fprintf(stderr, "ebapctl worker: kafka: %s\n", what.c_str());
+        log::warn("worker", "kafka: {}", what);
     }
 }
 
 void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
     if (g_debug.load(std::memory_order_relaxed))
-        std::fprintf(stderr, "%%%d|%s|%s| %s\n", level, rk ? rd_kafka_name(rk) : "-", fac, buf);
+        log::info("kafka", "%{}|{}|{}| {}", level, rk ? rd_kafka_name(rk) : "-", fac, buf);
     else if (level <= 3)
         remember(std::string(fac) + ": " + buf, true);
 }

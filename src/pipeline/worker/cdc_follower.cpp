@@ -1,5 +1,6 @@
 #include "pipeline/worker/cdc_follower.hpp"
 
+#include "core/base/log.hpp"
 #include "core/base/error.hpp"
 #include "core/base/format.hpp"
 #include "core/base/time.hpp"
@@ -37,8 +38,7 @@ void CdcFollower::apply(const rd_kafka_message_t* m) {
     if (!r.ok()) {
         ThreadMetrics::add(metrics_.cdc_errors, 1);
         if (errors_logged_++ < 5)
-            std::fprintf(stderr, "ebapctl worker: %s[%d]@%lld skipped: %s\n", topic_.c_str(),
-                         m->partition, static_cast<long long>(m->offset), r.error.c_str());
+            log::warn("worker", "{}[{}]@{} skipped: {}", topic_, m->partition, m->offset, r.error);
         return;
     }
     ThreadMetrics::add(metrics_.cdc_records, 1);
@@ -50,10 +50,9 @@ std::int64_t CdcFollower::bootstrap(int timeout_ms, const std::atomic<bool>* sto
     const auto started = Clock::now();
     partitions_ = topic_partitions(rk_.get(), topic_, timeout_ms, bootstrap_servers_);
     if (partitions_.empty()) {
-        std::fprintf(stderr,
-                     "ebapctl worker: warning: CDC topic %s does not exist at %s; events are "
-                     "enriched without user profiles\n",
-                     topic_.c_str(), bootstrap_servers_.c_str());
+        log::warn("worker", "CDC topic {} does not exist at {}; events are enriched without user "
+                            "profiles",
+                  topic_, bootstrap_servers_);
         return 0;
     }
     std::map<std::int32_t, std::int64_t> target;

@@ -2,6 +2,7 @@
 // consumer_thread.hpp, retry with capped backoff while paused, or drop it on revoke.
 #include "pipeline/worker/consumer_thread.hpp"
 
+#include "core/base/log.hpp"
 #include "core/base/error.hpp"
 #include "core/base/format.hpp"
 #include "core/base/time.hpp"
@@ -92,10 +93,8 @@ bool ConsumerThread::commit_sealed(bool final) {
         const std::string what = e.what();
         static std::atomic<std::int64_t> last_log{0};
         if (log_due(last_log, 10'000) || what != last_sink_error_)
-            std::fprintf(stderr,
-                         "ebapctl worker[%d]: flush failed, batch of %lld records kept, "
-                         "partitions paused, retrying: %s\n",
-                         index_, static_cast<long long>(s.records), what.c_str());
+            log::warn(who(), "flush failed, batch of {} records kept, partitions paused, retrying: {}",
+                      s.records, what);
         last_sink_error_ = what;
         return false;
     }
@@ -109,12 +108,10 @@ void ConsumerThread::fence(const std::string& why) {
     // Another worker claimed a partition of ours since our assignment: our session ended
     // without us noticing yet (a stall), and the group moved on. Everything read is the new
     // owner's to replay; we wait, paused, for the rebalance that tells us what we own now.
-    ThreadMetrics::add(m_.fenced, 1);
-    std::fprintf(stderr,
-                 "ebapctl worker[%d]: %s; dropping %lld records read (the new owner replays "
-                 "them), pausing until the rebalance\n",
-                 index_, why.c_str(),
-                 static_cast<long long>(open_records_ + (sealed_ ? sealed_->records : 0)));
+    ThreadMetrics::add(m_.fenced_batches, 1);
+    log::warn(who(), "{}; dropping {} records read (the new owner replays them), pausing until "
+                     "the rebalance",
+              why, open_records_ + (sealed_ ? sealed_->records : 0));
     drop_batches();
     drop_cold();
     cold_written_.clear();
@@ -124,7 +121,6 @@ void ConsumerThread::fence(const std::string& why) {
 }
 
 void ConsumerThread::after_commit(const Sealed& s, bool final) {
-    ++redis_flushes_;
     for (const auto& [tp, next] : s.cold_positions) {
         cold_committed_[tp.partition] = next;
         if (cold_) cold_->committed(tp.topic, tp.partition, next);
@@ -149,7 +145,7 @@ void ConsumerThread::after_commit(const Sealed& s, bool final) {
             ThreadMetrics::add(sh_.metrics->view_refreshes, 1);
         } catch (const std::exception& e) {
             ThreadMetrics::add(sh_.metrics->view_errors, 1);
-            std::fprintf(stderr, "ebapctl worker[%d]: views not refreshed: %s\n", index_, e.what());
+            log::warn(who(), "views not refreshed: {}", e.what());
         }
     }
     publish_gauges();
@@ -202,10 +198,8 @@ bool ConsumerThread::flush_cold() {
         const std::string what = e.what();
         static std::atomic<std::int64_t> last_log{0};
         if (log_due(last_log, 10'000) || what != last_sink_error_)
-            std::fprintf(stderr,
-                         "ebapctl worker[%d]: cold-path write failed, %lld records kept, "
-                         "partitions paused, retrying: %s\n",
-                         index_, static_cast<long long>(cold_records_), what.c_str());
+            log::warn(who(), "cold-path write failed, {} records kept, partitions paused, retrying: {}",
+                      cold_records_, what);
         last_sink_error_ = what;
         cold_failing_ = true;
         cold_backoff_ms_ =
@@ -324,7 +318,7 @@ void ConsumerThread::set_paused(bool paused) {
         rd_kafka_topic_partition_list_destroy(assigned);
     }
     paused_ = paused;
-    m_.paused.store(paused, std::memory_order_relaxed);
+    ThreadMetrics::set(m_.paused, paused ? 1 : 0);
 }
 
 void ConsumerThread::publish_gauges() {

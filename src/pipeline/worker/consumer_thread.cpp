@@ -2,6 +2,7 @@
 // The flush side lives in consumer_flush.cpp.
 #include "pipeline/worker/consumer_thread.hpp"
 
+#include "core/base/log.hpp"
 #include "core/base/error.hpp"
 #include "core/base/format.hpp"
 #include "core/base/time.hpp"
@@ -140,10 +141,8 @@ void ConsumerThread::rejoin_if_fenced_too_long() {
     // timeout. If none comes (the owners hash was lost with a Redis restart, or rewritten
     // by hand), leave the group and join again: the next assignment claims afresh.
     if (!fenced_ || Clock::now() - fenced_at_ < std::chrono::seconds(kFencedRejoinS)) return;
-    std::fprintf(stderr,
-                 "ebapctl worker[%d]: no rebalance within %d s of being fenced: leaving and "
-                 "rejoining the group\n",
-                 index_, kFencedRejoinS);
+    log::warn(who(), "no rebalance within {} s of being fenced: leaving and rejoining the group",
+              kFencedRejoinS);
     fenced_at_ = Clock::now();
     rd_kafka_unsubscribe(rk_.get()); // the revoke callback runs in the next consume call
     subscribe();
@@ -236,8 +235,7 @@ void ConsumerThread::handle(const rd_kafka_message_t* m) {
         // Consumer errors (unknown topic, broker down) are transient: librdkafka retries.
         static std::atomic<std::int64_t> last_log{0};
         if (log_due(last_log, 10'000))
-            std::fprintf(stderr, "ebapctl worker[%d]: kafka: %s\n", index_,
-                         rd_kafka_message_errstr(m));
+            log::warn(who(), "kafka: {}", rd_kafka_message_errstr(m));
         return;
     }
     // Topic handles are stable per consumer: compare pointers, not names, per record.
@@ -371,8 +369,7 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
             break;
         } catch (const RefusedForNowError& e) {
             for_now = true;
-            std::fprintf(stderr, "ebapctl worker[%d]: cannot claim partitions (retrying): %s\n",
-                         index_, e.what());
+            log::warn(who(), "cannot claim partitions (retrying): {}", e.what());
         } catch (const std::exception& e) {
             // Redis answered, but refused the claim for good (NOPERM, READONLY, WRONGTYPE)
             // or with offsets we cannot use: no retry fixes that.
@@ -380,8 +377,7 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
             if (fatal)
                 error_ = e.what();
             else
-                std::fprintf(stderr, "ebapctl worker[%d]: cannot load offsets (retrying): %s\n",
-                             index_, e.what());
+                log::warn(who(), "cannot load offsets (retrying): {}", e.what());
             if (fatal || sh_.stop.load()) {
                 sh_.stop.store(true);
                 rd_kafka_assign(rk_.get(), nullptr);
@@ -425,8 +421,7 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
         if (sh_.drain) sh_.drain->report(key, start);
     }
     if (auto e = rd_kafka_assign(rk_.get(), partitions))
-        std::fprintf(stderr, "ebapctl worker[%d]: assign failed: %s\n", index_,
-                     rd_kafka_err2str(e));
+        log::error(who(), "assign failed: {}", rd_kafka_err2str(e));
     // Bring Kafka's committed offsets up to Redis's: an async commit lost in an earlier
     // rebalance would otherwise leave lag views stale for a partition that stays idle.
     commit_to_kafka(committed_, false);
@@ -445,10 +440,10 @@ void ConsumerThread::on_revoke(rd_kafka_topic_partition_list_t* partitions) {
     // read all of it again (from the older cold offset) just for the cold path.
     if ((sealed_ || open_records_ > 0 || cold_records_ > 0 || !cold_written_.empty()) &&
         !flush_until(Clock::now() + std::chrono::seconds(kRevokeFlushS), false) && !fenced_) {
-        std::fprintf(stderr,
-                     "ebapctl worker[%d]: partitions revoked while the batch cannot be committed "
-                     "(%s); dropping it: the next owner replays it from Redis offsets\n",
-                     index_, last_sink_error_.c_str());
+        log::warn(who(),
+                  "partitions revoked while the batch cannot be committed ({}); dropping it: "
+                  "the next owner replays it from Redis offsets",
+                  last_sink_error_);
         drop_batches();
     }
     for (int i = 0; i < partitions->cnt; ++i)

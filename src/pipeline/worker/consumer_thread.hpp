@@ -64,7 +64,6 @@ class ConsumerThread {
     void run();
     const std::string& error() const { return error_; }
     // Batches this thread committed to Redis.
-    std::int64_t redis_flushes() const { return redis_flushes_; }
     void count_commit_error(); // from librdkafka's offset-commit callback
 
   private:
@@ -120,6 +119,9 @@ class ConsumerThread {
     // Each assigned partition with the next offset this thread reads (the committed offset
     // it was assigned at before the first fetch; -1 when neither is known).
     std::vector<std::pair<TopicPartition, std::int64_t>> assigned_positions();
+
+    // "worker[N]": where this thread's log lines come from.
+    std::string who() const { return "worker[" + std::to_string(index_) + "]"; }
 
     int index_;
     WorkerShared& sh_;
@@ -181,7 +183,6 @@ class ConsumerThread {
     // counters published to metrics once per consume call (fewer atomic operations)
     std::int64_t n_records_ = 0, n_bytes_ = 0, n_events_ = 0, n_late_ = 0, n_dlq_ = 0,
                  n_misses_ = 0, n_telemetry_ = 0;
-    std::int64_t redis_flushes_ = 0;
     std::int64_t sink_us_ = 0; // time in flush() and flush_cold(), for the stage split
     std::string error_;
 };

@@ -3,123 +3,50 @@
 #include "core/base/error.hpp"
 
 #include <charconv>
+#include <map>
 #include <fmt/format.h>
 #include <httplib.h>
 
 namespace ebap::pipeline {
 namespace {
 
-using Field = double (*)(const ThreadMetricsSnapshot&);
-
-struct ThreadFamily {
-    const char* name;
-    const char* type; // counter | gauge
-    const char* help;
-    Field value;
-};
-
-#define EBAP_FIELD(expr) [](const ThreadMetricsSnapshot& t) -> double { return double(expr); }
-
-const ThreadFamily kThreadFamilies[] = {
-    {"ebap_worker_records_total", "counter", "Kafka records read (events and telemetry).",
-     EBAP_FIELD(t.records_total)},
-    {"ebap_worker_bytes_total", "counter", "Record value bytes read.", EBAP_FIELD(t.bytes_total)},
-    {"ebap_worker_events_total", "counter", "Valid events counted in windows.",
-     EBAP_FIELD(t.events_total)},
-    {"ebap_worker_late_events_total", "counter", "Events dropped behind the watermark.",
-     EBAP_FIELD(t.late_total)},
-    {"ebap_worker_dlq_events_total", "counter", "Records sent to the dead-letter topic.",
-     EBAP_FIELD(t.dlq_total)},
-    {"ebap_worker_join_misses_total", "counter", "Events whose user has no profile.",
-     EBAP_FIELD(t.join_misses_total)},
-    {"ebap_worker_telemetry_records_total", "counter", "Telemetry records applied.",
-     EBAP_FIELD(t.telemetry_total)},
-    {"ebap_worker_events_per_second", "gauge", "Records read per second (last second).",
-     EBAP_FIELD(t.events_per_s)},
-    {"ebap_worker_bytes_per_second", "gauge", "Bytes read per second (last second).",
-     EBAP_FIELD(t.bytes_per_s)},
-    {"ebap_worker_watermark_timestamp_seconds", "gauge",
-     "Event-time watermark (max over the thread's partitions), epoch seconds.",
-     EBAP_FIELD(double(t.watermark_ms) / 1000.0)},
-    {"ebap_worker_open_windows", "gauge", "Windows in the pending batch.",
-     EBAP_FIELD(t.open_windows)},
-    {"ebap_worker_queue_depth", "gauge", "Records in the pending batch (bounded).",
-     EBAP_FIELD(t.queue_depth)},
-    {"ebap_worker_cold_pending", "gauge", "Records read but not yet written to the cold path.",
-     EBAP_FIELD(t.cold_pending)},
-    {"ebap_worker_assigned_partitions", "gauge", "Partitions assigned to the thread.",
-     EBAP_FIELD(t.assigned_partitions)},
-    {"ebap_worker_assignments_total", "counter",
-     "Partition assignments received (one per rebalance the thread took part in).",
-     EBAP_FIELD(t.assignments_total)},
-    {"ebap_worker_consumer_lag", "gauge", "Records behind the high watermarks.",
-     EBAP_FIELD(t.consumer_lag)},
-    {"ebap_worker_paused", "gauge", "1 while partitions are paused because a sink fails.",
-     EBAP_FIELD(t.paused ? 1 : 0)},
-    {"ebap_worker_flushes_total", "counter", "Committed flushes (one MULTI/EXEC each).",
-     EBAP_FIELD(t.flushes_total)},
-    {"ebap_worker_flush_latency_seconds", "gauge", "Duration of the last flush.",
-     EBAP_FIELD(double(t.flush_last_us) / 1e6)},
-    {"ebap_worker_flush_latency_max_seconds", "gauge", "Longest flush so far.",
-     EBAP_FIELD(double(t.flush_max_us) / 1e6)},
-    {"ebap_worker_cold_write_seconds", "gauge", "Duration of the last cold-path write.",
-     EBAP_FIELD(double(t.cold_last_us) / 1e6)},
-    {"ebap_worker_redis_write_seconds", "gauge", "Duration of the last Redis transaction.",
-     EBAP_FIELD(double(t.redis_last_us) / 1e6)},
-    {"ebap_worker_cold_objects_total", "counter", "Cold-path objects written.",
-     EBAP_FIELD(t.cold_objects_total)},
-    {"ebap_worker_cold_bytes_total", "counter", "Compressed cold-path bytes written.",
-     EBAP_FIELD(t.cold_bytes_total)},
-    {"ebap_worker_sink_errors_total", "counter", "Failed sink attempts (retried).",
-     EBAP_FIELD(t.sink_errors_total)},
-    {"ebap_worker_commit_errors_total", "counter", "Failed Kafka offset commits.",
-     EBAP_FIELD(t.commit_errors_total)},
-    {"ebap_worker_fetch_wakeups_total", "counter",
-     "Fetcher wake-ups after a full prefetch queue drained (librdkafka 2.0 workaround).",
-     EBAP_FIELD(t.fetch_wakeups_total)},
-    {"ebap_worker_fenced_batches_total", "counter",
-     "Batches dropped because another worker had claimed their partitions (it replays them).",
-     EBAP_FIELD(t.fenced_total)},
-    {"ebap_worker_poll_seconds_total", "counter", "Thread time waiting for records.",
-     EBAP_FIELD(double(t.poll_us_total) / 1e6)},
-    {"ebap_worker_process_seconds_total", "counter", "Thread time handling records.",
-     EBAP_FIELD(double(t.process_us_total) / 1e6)},
-    {"ebap_worker_flush_seconds_total", "counter", "Thread time in hot-path flushes.",
-     EBAP_FIELD(double(t.flush_us_total) / 1e6)},
-    {"ebap_worker_cold_seconds_total", "counter", "Thread time writing the cold path.",
-     EBAP_FIELD(double(t.cold_us_total) / 1e6)},
-};
-
 struct ProcessFamily {
     const char* name;
     const char* type;
     const char* help;
     double (*value)(const WorkerMetricsSnapshot&);
+    void (*set)(WorkerMetricsSnapshot&, double); // nullptr: derived, not read back
 };
 
 #define EBAP_PFIELD(expr) [](const WorkerMetricsSnapshot& s) -> double { return double(expr); }
+#define EBAP_PSET(field, scale)                                                                \
+    [](WorkerMetricsSnapshot& s, double v) { s.field = static_cast<std::int64_t>(v * scale); }
 
 const ProcessFamily kProcessFamilies[] = {
     {"ebap_worker_watermark_delay_seconds", "gauge", "Wall clock minus the watermark.",
-     EBAP_PFIELD(double(s.watermark_delay_ms()) / 1000.0)},
+     EBAP_PFIELD(double(s.watermark_delay_ms()) / 1000.0), nullptr},
     {"ebap_worker_cdc_records_total", "counter", "CDC records applied to the profile table.",
-     EBAP_PFIELD(s.cdc_records_total)},
+     EBAP_PFIELD(s.cdc_records_total), EBAP_PSET(cdc_records_total, 1)},
     {"ebap_worker_cdc_errors_total", "counter", "CDC records that could not be applied.",
-     EBAP_PFIELD(s.cdc_errors_total)},
+     EBAP_PFIELD(s.cdc_errors_total), EBAP_PSET(cdc_errors_total, 1)},
     {"ebap_worker_cdc_lag_seconds", "gauge", "Debezium ts_ms minus source.ts_ms, last record.",
-     EBAP_PFIELD(double(s.cdc_lag_ms) / 1000.0)},
+     EBAP_PFIELD(double(s.cdc_lag_ms) / 1000.0), EBAP_PSET(cdc_lag_ms, 1000)},
     {"ebap_worker_cdc_behind_records", "gauge", "CDC records not yet read.",
-     EBAP_PFIELD(s.cdc_behind)},
-    {"ebap_worker_profiles", "gauge", "User profiles in the table.", EBAP_PFIELD(s.profiles)},
+     EBAP_PFIELD(s.cdc_behind), EBAP_PSET(cdc_behind, 1)},
+    {"ebap_worker_profiles", "gauge", "User profiles in the table.", EBAP_PFIELD(s.profiles),
+     EBAP_PSET(profiles, 1)},
     {"ebap_worker_view_refreshes_total", "counter", "Derived-view recomputations.",
-     EBAP_PFIELD(s.view_refreshes_total)},
+     EBAP_PFIELD(s.view_refreshes_total), EBAP_PSET(view_refreshes_total, 1)},
     {"ebap_worker_view_errors_total", "counter", "Failed derived-view recomputations.",
-     EBAP_PFIELD(s.view_errors_total)},
+     EBAP_PFIELD(s.view_errors_total), EBAP_PSET(view_errors_total, 1)},
     {"ebap_worker_uptime_seconds", "gauge", "Seconds since the worker started.",
-     EBAP_PFIELD(double(s.taken_ms - s.started_ms) / 1000.0)},
+     EBAP_PFIELD(double(s.taken_ms - s.started_ms) / 1000.0),
+     [](WorkerMetricsSnapshot& s, double v) {
+         s.started_ms = s.taken_ms - static_cast<std::int64_t>(v * 1000);
+     }},
 };
 
-#undef EBAP_FIELD
+#undef EBAP_PSET
 #undef EBAP_PFIELD
 
 // Prometheus floats: integers print without a fraction, others with full precision.
@@ -132,15 +59,68 @@ std::string number(double v) {
 std::string prometheus_text(const WorkerMetricsSnapshot& s) {
     std::string out;
     out.reserve(8192);
-    for (const auto& f : kThreadFamilies) {
-        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, f.help, f.name, f.type);
+    for (const MetricDef& d : thread_metric_defs()) {
+        const char* type = d.kind == MetricKind::Counter ? "counter" : "gauge";
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", d.prometheus, d.help, d.prometheus,
+                           type);
         for (const auto& t : s.threads)
-            out += fmt::format("{}{{thread=\"{}\"}} {}\n", f.name, t.index, number(f.value(t)));
+            out += fmt::format("{}{{thread=\"{}\"}} {}\n", d.prometheus, t.index,
+                               number(metric_base_value(d, t)));
     }
     for (const auto& f : kProcessFamilies)
         out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", f.name, f.help, f.name, f.type,
                            f.name, number(f.value(s)));
     return out;
+}
+
+WorkerMetricsSnapshot parse_prometheus_text(const std::string& text, std::int64_t taken_ms) {
+    WorkerMetricsSnapshot s;
+    s.taken_ms = taken_ms;
+    s.started_ms = taken_ms;
+    std::map<std::string, const MetricDef*> defs;
+    for (const MetricDef& d : thread_metric_defs())
+        defs[d.prometheus] = &d;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t eol = text.find('\n', at);
+        if (eol == std::string::npos) eol = text.size();
+        const std::string_view line(text.data() + at, eol - at);
+        at = eol + 1;
+        if (line.empty() || line.front() == '#') continue;
+        const auto space = line.rfind(' ');
+        if (space == std::string_view::npos) continue;
+        double value = 0;
+        const std::string_view num = line.substr(space + 1);
+        if (std::from_chars(num.data(), num.data() + num.size(), value).ec != std::errc())
+            continue;
+        std::string_view name = line.substr(0, space);
+        int thread = -1;
+        if (const auto brace = name.find('{'); brace != std::string_view::npos) {
+            const std::string_view labels = name.substr(brace);
+            name = name.substr(0, brace);
+            const auto q = labels.find("thread=\"");
+            if (q == std::string_view::npos) continue;
+            const std::string_view digits = labels.substr(q + 8);
+            if (std::from_chars(digits.data(), digits.data() + digits.size(), thread).ec !=
+                    std::errc() ||
+                thread < 0 || thread > 1024)
+                continue;
+        }
+        if (thread >= 0) {
+            const auto d = defs.find(std::string(name));
+            if (d == defs.end()) continue; // a family of a newer worker: ignored
+            while (static_cast<int>(s.threads.size()) <= thread) {
+                s.threads.emplace_back();
+                s.threads.back().index = static_cast<int>(s.threads.size()) - 1;
+            }
+            d->second->set(s.threads[static_cast<std::size_t>(thread)],
+                           metric_raw_value(*d->second, value));
+            continue;
+        }
+        for (const auto& f : kProcessFamilies)
+            if (f.set && name == f.name) f.set(s, value);
+    }
+    return s;
 }
 
 MetricsServer::MetricsServer(const std::string& addr, std::function<WorkerMetricsSnapshot()> source)

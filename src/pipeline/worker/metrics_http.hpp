@@ -18,6 +18,8 @@ namespace ebap::pipeline {
 // Text format 0.0.4: `# HELP`/`# TYPE` once per family, one sample per thread
 // (label thread="N") for per-thread families, unlabelled for process-wide ones.
 std::string prometheus_text(const WorkerMetricsSnapshot& s);
+// The inverse, for scraping an external worker: unknown families and lines are skipped.
+WorkerMetricsSnapshot parse_prometheus_text(const std::string& text, std::int64_t taken_ms);
 
 class MetricsServer {
   public:

@@ -1,6 +1,7 @@
 #include "pipeline/worker/worker.hpp"
 
 #include "core/base/error.hpp"
+#include "core/base/log.hpp"
 #include "core/base/format.hpp"
 #include "core/base/time.hpp"
 #include "pipeline/worker/cdc_follower.hpp"
@@ -82,10 +83,82 @@ Worker::Worker(const Config& config, WorkerOptions options) : options_(std::move
         static_cast<int>(std::clamp<long>(config.num("kafka.timeout_ms"), 500, 30000));
     s.profiles = profiles_.get();
     s.metrics = metrics_.get();
-    check_endpoints();
 }
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+    stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+const char* worker_state_name(WorkerState s) {
+    switch (s) {
+    case WorkerState::Idle:
+        return "idle";
+    case WorkerState::Starting:
+        return "starting";
+    case WorkerState::Running:
+        return "running";
+    case WorkerState::Stopping:
+        return "stopping";
+    case WorkerState::Stopped:
+        return "stopped";
+    case WorkerState::Failed:
+        return "failed";
+    }
+    return "unknown";
+}
+
+WorkerState Worker::state() const {
+    std::lock_guard lock(mu_);
+    // A stop requested while running shows at once, before the threads have finished.
+    if (state_ == WorkerState::Running && shared_.stop.load(std::memory_order_relaxed))
+        return WorkerState::Stopping;
+    return state_;
+}
+
+std::string Worker::error() const {
+    std::lock_guard lock(mu_);
+    return error_;
+}
+
+void Worker::set_state(WorkerState s) {
+    std::lock_guard lock(mu_);
+    state_ = s;
+}
+
+void Worker::start() {
+    {
+        std::lock_guard lock(mu_);
+        if (state_ != WorkerState::Idle) throw Error("worker: already started");
+        state_ = WorkerState::Starting;
+    }
+    thread_ = std::thread([this] {
+        try {
+            WorkerSummary summary = execute();
+            std::lock_guard lock(mu_);
+            summary_ = std::move(summary);
+            state_ = WorkerState::Stopped;
+        } catch (const std::exception& e) {
+            log::error("worker", "{}", e.what());
+            std::lock_guard lock(mu_);
+            failure_ = std::current_exception();
+            error_ = e.what();
+            state_ = WorkerState::Failed;
+        }
+    });
+}
+
+WorkerSummary Worker::wait() {
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mu_);
+    if (failure_) std::rethrow_exception(failure_);
+    return summary_;
+}
+
+WorkerSummary Worker::run() {
+    start();
+    return wait();
+}
 
 // Fail fast, naming the endpoint, instead of threads retrying forever against nothing.
 void Worker::check_endpoints() {
@@ -98,9 +171,8 @@ void Worker::check_endpoints() {
     if (topic_partitions(admin.get(), shared_.events_topic, shared_.kafka_timeout_ms,
                          shared_.bootstrap)
             .empty())
-        std::fprintf(stderr,
-                     "ebapctl worker: warning: topic %s does not exist at %s yet; waiting for it\n",
-                     shared_.events_topic.c_str(), shared_.bootstrap.c_str());
+        log::warn("worker", "topic {} does not exist at {} yet; waiting for it",
+                  shared_.events_topic, shared_.bootstrap);
     if (shared_.cold) {
         ColdSink sink(*shared_.cold);
         sink.prepare(); // creates the root directory or bucket; throws when it cannot
@@ -127,7 +199,8 @@ void Worker::poll_drain_offsets() {
     }
 }
 
-WorkerSummary Worker::run() {
+WorkerSummary Worker::execute() {
+    check_endpoints();
     const auto started = Clock::now();
     const std::int64_t started_ms = now_ms();
     WorkerShared& s = shared_;
@@ -137,8 +210,7 @@ WorkerSummary Worker::run() {
     if (!options_.metrics_addr.empty()) {
         http = std::make_unique<MetricsServer>(options_.metrics_addr,
                                                [this] { return metrics_->snapshot(); });
-        std::fprintf(stderr, "ebapctl worker: metrics at http://%s:%d/metrics\n",
-                     http->host().c_str(), http->port());
+        log::info("worker", "metrics at http://{}:{}/metrics", http->host(), http->port());
     }
 
     // Drain targets: what is in the topics now (Trigger.AvailableNow).
@@ -170,6 +242,7 @@ WorkerSummary Worker::run() {
     }
     s.profiles_ready.store(true);
     cdc.start();
+    set_state(WorkerState::Running);
 
     std::vector<std::string> errors;
     auto next_tick = Clock::now() + std::chrono::seconds(1);
@@ -186,19 +259,17 @@ WorkerSummary Worker::run() {
             next_log = now + std::chrono::seconds(10);
             std::string line = metrics_log_line(metrics_->snapshot());
             if (drain_) line += ", drain: " + std::to_string(drain_->remaining()) + " left";
-            std::fprintf(stderr, "%s\n", line.c_str());
+            log::info("worker", "{}", line);
         }
     }
+    set_state(WorkerState::Stopping);
     for (auto& t : threads)
         t.join(); // each flushed, committed and closed
     cdc.stop();
     metrics_->tick(now_ms());
 
-    std::int64_t redis_flushes = 0;
-    for (const auto& c : consumers) {
-        redis_flushes += c->redis_flushes();
+    for (const auto& c : consumers)
         if (!c->error().empty()) errors.push_back(c->error());
-    }
     // The views once more, so they show the final state right away.
     if (errors.empty()) {
         try {
@@ -210,16 +281,22 @@ WorkerSummary Worker::run() {
         }
     }
     const double wall = std::chrono::duration<double>(Clock::now() - started).count();
-    WorkerSummary summary = summarize(wall, errors, redis_flushes);
+    WorkerSummary summary = summarize(wall, errors);
+    // A drain that stop() cut short did not reach its targets: say so, so that
+    // `worker --drain && next` never runs `next` on a partial drain.
+    if (drain_ && !drain_->done()) {
+        summary.interrupted = true;
+        summary.ok = false;
+        summary.errors.push_back("drain interrupted before every partition reached its target (" +
+                                 std::to_string(drain_->remaining()) + " left)");
+    }
     if (const std::int64_t first = s.first_assign_ms.load(); first > 0)
         summary.assign_wait_s = double(first - started_ms) / 1000.0;
     return summary;
 }
 
-WorkerSummary Worker::summarize(double wall_s, const std::vector<std::string>& errors,
-                                std::int64_t redis_flushes) const {
+WorkerSummary Worker::summarize(double wall_s, const std::vector<std::string>& errors) const {
     const WorkerMetricsSnapshot snap = metrics_->snapshot();
-    const ThreadMetricsSnapshot t = snap.total();
     WorkerSummary w;
     w.ok = errors.empty();
     w.errors = errors;
@@ -227,28 +304,10 @@ WorkerSummary Worker::summarize(double wall_s, const std::vector<std::string>& e
     w.threads = options_.threads;
     w.drain = options_.drain;
     w.wall_s = wall_s;
-    w.records = t.records_total;
-    w.bytes = t.bytes_total;
-    w.events = t.events_total;
-    w.late = t.late_total;
-    w.dlq = t.dlq_total;
-    w.join_misses = t.join_misses_total;
-    w.telemetry = t.telemetry_total;
-    w.redis_flushes = redis_flushes;
-    w.cold_objects = t.cold_objects_total;
-    w.cold_bytes = t.cold_bytes_total;
-    w.sink_errors = t.sink_errors_total;
-    w.commit_errors = t.commit_errors_total;
-    w.fetch_wakeups = t.fetch_wakeups_total;
-    w.fenced = t.fenced_total;
+    w.totals = snap.total();
     w.cdc_records = snap.cdc_records_total;
     w.profiles = static_cast<std::int64_t>(profiles_->size());
     w.cdc_bootstrap_ms = snap.cdc_bootstrap_ms;
-    w.poll_s = double(t.poll_us_total) / 1e6;
-    w.assignments = t.assignments_total;
-    w.process_s = double(t.process_us_total) / 1e6;
-    w.flush_s = double(t.flush_us_total) / 1e6;
-    w.cold_s = double(t.cold_us_total) / 1e6;
     w.drain_partitions = drain_ ? static_cast<std::int64_t>(drain_->partitions()) : 0;
     return w;
 }

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <pugixml.hpp>
 
 #include <charconv>
 #include <mutex>
@@ -22,61 +23,6 @@ struct SlistFree {
     void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-std::string decode_entities(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '&') {
-            out.push_back(s[i]);
-            continue;
-        }
-        const auto semi = s.find(';', i);
-        if (semi == std::string_view::npos) {
-            out.append(s.substr(i));
-            break;
-        }
-        const std::string_view e = s.substr(i + 1, semi - i - 1);
-        if (e == "amp")
-            out.push_back('&');
-        else if (e == "lt")
-            out.push_back('<');
-        else if (e == "gt")
-            out.push_back('>');
-        else if (e == "quot")
-            out.push_back('"');
-        else if (e == "apos")
-            out.push_back('\'');
-        else if (e.size() > 1 && e[0] == '#') {
-            const bool hex = e[1] == 'x' || e[1] == 'X';
-            const std::string_view digits = e.substr(hex ? 2 : 1);
-            unsigned long cp = 0;
-            const auto [end, ec] =
-                std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-            // UTF-8 encode (keys are UTF-8; S3 escapes control characters this way).
-            if (ec != std::errc() || end != digits.data() + digits.size() || cp > 0x10FFFF)
-                out.append(s.substr(i, semi - i + 1));
-            else if (cp < 0x80)
-                out.push_back(char(cp));
-            else if (cp < 0x800) {
-                out.push_back(char(0xC0 | (cp >> 6)));
-                out.push_back(char(0x80 | (cp & 0x3F)));
-            } else if (cp < 0x10000) {
-                out.push_back(char(0xE0 | (cp >> 12)));
-                out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-                out.push_back(char(0x80 | (cp & 0x3F)));
-            } else {
-                out.push_back(char(0xF0 | (cp >> 18)));
-                out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-                out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-                out.push_back(char(0x80 | (cp & 0x3F)));
-            }
-        } else {
-            out.append(s.substr(i, semi - i + 1)); // unknown: keep as is
-        }
-        i = semi;
-    }
-    return out;
-}
 
 std::string object_url(const std::string& bucket, const std::string& key) {
     return key.empty() ? "s3://" + bucket : "s3://" + bucket + "/" + key;
@@ -103,13 +49,11 @@ std::string s3_uri_encode(std::string_view s, bool keep_slash) {
 }
 
 std::string xml_tag(std::string_view xml, std::string_view tag) {
-    const std::string open = "<" + std::string(tag) + ">";
-    const std::string close = "</" + std::string(tag) + ">";
-    const auto b = xml.find(open);
-    if (b == std::string_view::npos) return {};
-    const auto e = xml.find(close, b + open.size());
-    if (e == std::string_view::npos) return {};
-    return decode_entities(xml.substr(b + open.size(), e - b - open.size()));
+    pugi::xml_document doc;
+    if (!doc.load_buffer(xml.data(), xml.size())) return {};
+    const std::string name(tag);
+    const pugi::xml_node n = doc.find_node([&](const pugi::xml_node& x) { return name == x.name(); });
+    return n ? n.text().as_string() : std::string();
 }
 
 S3Options S3Options::from_config(const Config& config) {
@@ -251,21 +195,20 @@ S3ListPage S3Client::list_objects_v2(const std::string& bucket, const std::strin
     if (r.status != 200) fail("list_objects_v2", bucket, prefix, r);
 
     S3ListPage page;
-    std::string_view xml = r.body;
-    for (auto b = xml.find("<Contents>"); b != std::string_view::npos;
-         b = xml.find("<Contents>", b + 1)) {
-        const auto e = xml.find("</Contents>", b);
-        if (e == std::string_view::npos) break;
-        const std::string_view item = xml.substr(b, e - b);
+    pugi::xml_document doc;
+    if (!doc.load_buffer(r.body.data(), r.body.size()))
+        throw Error(fmt::format("S3 list_objects_v2 {}: the reply is not XML",
+                                object_url(bucket, prefix)));
+    const pugi::xml_node result = doc.child("ListBucketResult");
+    for (pugi::xml_node c = result.child("Contents"); c; c = c.next_sibling("Contents")) {
         S3Object o;
-        o.key = xml_tag(item, "Key");
-        const std::string size = xml_tag(item, "Size");
-        std::from_chars(size.data(), size.data() + size.size(), o.size);
-        o.etag = xml_tag(item, "ETag");
+        o.key = c.child_value("Key");
+        o.size = c.child("Size").text().as_llong(0);
+        o.etag = c.child_value("ETag");
         page.objects.push_back(std::move(o));
     }
-    if (xml_tag(xml, "IsTruncated") == "true") {
-        page.next_token = xml_tag(xml, "NextContinuationToken");
+    if (std::string_view(result.child_value("IsTruncated")) == "true") {
+        page.next_token = result.child_value("NextContinuationToken");
         if (page.next_token.empty())
             throw Error(fmt::format("S3 list_objects_v2 {}: truncated listing without "
                                     "NextContinuationToken",

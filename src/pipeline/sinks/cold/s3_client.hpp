@@ -87,7 +87,7 @@ class S3Client {
 // RFC 3986 percent-encoding as SigV4 wants it: all but A-Z a-z 0-9 - . _ ~ (and '/' when
 // keep_slash).
 std::string s3_uri_encode(std::string_view s, bool keep_slash);
-// The text of the first <tag>…</tag> in xml, entities decoded; "" when absent.
+// The text of the first <tag> element in an XML reply (pugixml); "" when absent or not XML.
 std::string xml_tag(std::string_view xml, std::string_view tag);
 
 } // namespace ebap::pipeline

@@ -1,6 +1,6 @@
 #pragma once
-// SHA-256 (FIPS 180-4) for S3 payload hashes (x-amz-content-sha256). Our own because
-// the build links no crypto library and libcurl does not expose its digest.
+// SHA-256 for S3 payload hashes (x-amz-content-sha256), from OpenSSL's libcrypto (which
+// libcurl already links).
 #include <array>
 #include <cstdint>
 #include <string>

@@ -1,0 +1,18 @@
+#pragma once
+// The scripted views, each rendering one collector snapshot (a table, or --json): the
+// subcommands collect once and call these; `demo --no-console` calls them every refresh.
+#include "core/collect/health_collector.hpp"
+#include "core/collect/kpi_collector.hpp"
+#include "core/collect/lag_collector.hpp"
+
+#include <string>
+
+namespace ebap::cli {
+
+void print_health(const collect::HealthData& d, bool json);
+void print_lag(const collect::LagData& d, bool json);
+// Exit statuses as `kpi` and `geo` return them (3: stale KPIs / a region in crit).
+int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json);
+int print_geo(const collect::KpiData& d, const std::string& prefix, bool json);
+
+} // namespace ebap::cli

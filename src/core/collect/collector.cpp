@@ -1,0 +1,109 @@
+#include "core/collect/collector.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace ebap::collect {
+
+CollectorBase::CollectorBase(std::string name, Ms interval, Ms max_backoff)
+    : name_(std::move(name)), interval_(interval), max_backoff_(max_backoff) {}
+
+CollectorBase::~CollectorBase() {
+    // A subclass's round() must not run once the subclass is gone: they stop() first.
+    stop();
+}
+
+void CollectorBase::start() {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    thread_ = std::thread([this] { loop(); });
+}
+
+void CollectorBase::stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void CollectorBase::set_interval(Ms interval) {
+    {
+        std::lock_guard lock(mu_);
+        interval_ = std::max(interval, Ms(10));
+    }
+    cv_.notify_all();
+}
+
+CollectorBase::Ms CollectorBase::interval() const {
+    std::lock_guard lock(mu_);
+    return interval_;
+}
+
+void CollectorBase::poke() {
+    {
+        std::lock_guard lock(mu_);
+        poked_ = true;
+    }
+    cv_.notify_all();
+}
+
+void CollectorBase::on_publish(std::function<void()> listener) {
+    std::lock_guard lock(mu_);
+    listener_ = std::move(listener);
+}
+
+void CollectorBase::published() {
+    std::function<void()> l;
+    {
+        std::lock_guard lock(mu_);
+        l = listener_;
+    }
+    if (l) l();
+}
+
+std::uint64_t CollectorBase::take_lapsed() {
+    std::lock_guard lock(mu_);
+    return std::exchange(lapsed_, 0);
+}
+
+void CollectorBase::loop() {
+    using Clock = std::chrono::steady_clock;
+    int failures = 0;
+    for (;;) {
+        const auto began = Clock::now();
+        bool failed = false;
+        try {
+            round();
+        } catch (const std::exception& e) {
+            failed = true;
+            round_failed(e.what(), std::chrono::duration<double, std::milli>(Clock::now() - began)
+                                       .count());
+        }
+        failures = failed ? failures + 1 : 0;
+        std::unique_lock lock(mu_);
+        const Ms interval = interval_;
+        // Back off on errors: 2x, 4x, ... the interval, capped.
+        Ms wait = interval;
+        for (int i = 0; i < std::min(failures, 16) && wait < max_backoff_; ++i)
+            wait *= 2;
+        wait = std::max(interval, std::min(wait, max_backoff_));
+        // Ticks that fell inside the round lapse rather than queue up.
+        const auto took = std::chrono::duration_cast<Ms>(Clock::now() - began);
+        if (took > interval && interval.count() > 0)
+            lapsed_ += static_cast<std::uint64_t>(took / interval);
+        const auto next = began + wait;
+        cv_.wait_until(lock, next, [&] { return stopping_ || poked_ || interval_ != interval; });
+        if (stopping_) return;
+        if (interval_ != interval && !poked_ && Clock::now() < began + interval_) {
+            // A new, longer interval: keep waiting for it.
+            cv_.wait_until(lock, began + interval_, [&] { return stopping_ || poked_; });
+            if (stopping_) return;
+        }
+        poked_ = false;
+    }
+}
+
+} // namespace ebap::collect
