@@ -1,5 +1,6 @@
 #include "core/config/config.hpp"
 
+#include "core/base/closest.hpp"
 #include "core/base/error.hpp"
 
 #include <toml++/toml.h>
@@ -77,28 +78,11 @@ static const ConfigKey* find_key(const std::string& key) {
     return nullptr;
 }
 
-static std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min(
-                {prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 std::string closest_key(const std::string& key) {
-    std::string best;
-    std::size_t best_d = ~std::size_t{0};
-    for (const auto& k : config_keys()) {
-        auto d = edit_distance(key, k.key);
-        if (d < best_d) best_d = d, best = k.key;
-    }
-    return best;
+    std::vector<std::string> known;
+    for (const auto& k : config_keys())
+        known.push_back(k.key);
+    return closest(key, known);
 }
 
 static std::vector<std::string> split_list(const std::string& s) {
