@@ -9,6 +9,7 @@
 //   exit 1  the cluster or the bootstrap file could not be created
 //   exit 2  usage
 #include "cli/command.hpp"
+#include "core/kafka/topics.hpp"
 #include "core/base/error.hpp"
 #include "core/embedded/kafka_mock.hpp"
 #include "cli/output.hpp"
@@ -51,14 +52,10 @@ int run_broker(Context& ctx, int brokers, int raw_partitions, const std::string&
     kafka.create_design_topics(raw_partitions);
     if (!file.empty()) write_bootstrap_file(file, kafka.bootstrap());
     if (ctx.global.json) {
-        print_json({{"bootstrap", kafka.bootstrap()},
-                    {"brokers", brokers},
-                    {"topics",
-                     {{{"name", "ebap.events.raw"}, {"partitions", raw_partitions}},
-                      {{"name", "ebap.metrics.telemetry"}, {"partitions", 6}},
-                      {{"name", "ebap.cdc.users"}, {"partitions", 3}},
-                      {{"name", "ebap.audit.logs"}, {"partitions", 1}},
-                      {{"name", "ebap.events.dlq"}, {"partitions", 1}}}}});
+        nlohmann::json topics = nlohmann::json::array();
+        for (const DesignTopic& t : design_topics(raw_partitions))
+            topics.push_back({{"name", t.name}, {"partitions", t.partitions}});
+        print_json({{"bootstrap", kafka.bootstrap()}, {"brokers", brokers}, {"topics", topics}});
     } else {
         std::printf("%s\n", kafka.bootstrap().c_str());
     }
@@ -87,7 +84,7 @@ CommandDef broker_command() {
             [](CLI::App& sub, Context& ctx) -> Action {
                 struct Opts {
                     int brokers = 3;
-                    int raw_partitions = 6;
+                    int raw_partitions = kEventsPartitions;
                     std::string file;
                 };
                 auto o = std::make_shared<Opts>();

@@ -3,6 +3,7 @@
 // SIGINT/SIGTERM, always after a bounded flush. Exit 1 when Kafka is absent or
 // any record was not delivered.
 #include "cli/command.hpp"
+#include "core/kafka/topics.hpp"
 #include "core/base/error.hpp"
 #include "cli/output.hpp"
 #include "cli/stop_signals.hpp"
@@ -33,8 +34,8 @@ struct GenOptions {
     double bad_fraction = 0;
     std::uint64_t seed = 1;
     std::int64_t count = 0; // 0 = no limit
-    std::string topic = "ebap.events.raw";
-    std::string cdc_topic = "ebap.cdc.users";
+    std::string topic = kEventsTopic;
+    std::string cdc_topic = kCdcTopic;
     bool no_cdc = false;
     int linger_ms = BulkProducer::kDefaultLingerMs;
 };

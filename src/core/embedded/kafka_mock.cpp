@@ -2,6 +2,7 @@
 
 #include "core/base/log.hpp"
 #include "core/base/error.hpp"
+#include "core/kafka/topics.hpp"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -50,15 +51,8 @@ void EmbeddedKafka::create_topic(const std::string& name, int partitions, int re
 }
 
 void EmbeddedKafka::create_design_topics(int raw_partitions) {
-    const std::pair<const char*, int> topics[] = {
-        {"ebap.events.raw", raw_partitions},
-        {"ebap.metrics.telemetry", 6},
-        {"ebap.cdc.users", 3},
-        {"ebap.audit.logs", 1},
-        {"ebap.events.dlq", 1},
-    };
-    for (const auto& [name, partitions] : topics)
-        create_topic(name, partitions);
+    for (const DesignTopic& t : design_topics(raw_partitions))
+        create_topic(t.name, t.partitions);
 }
 
 void EmbeddedKafka::set_broker_down(int32_t broker_id) {

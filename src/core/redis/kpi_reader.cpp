@@ -1,5 +1,7 @@
 #include "core/redis/kpi_reader.hpp"
 
+#include "core/redis/keys.hpp"
+
 #include "core/base/format.hpp"
 #include "core/base/time.hpp"
 
@@ -15,28 +17,28 @@ namespace ebap {
 
 const std::vector<KpiField>& kpi_fields() {
     static const std::vector<KpiField> fields = {
-        {"eps", &KpiNow::eps},
-        {"active_users_1m", &KpiNow::active_users_1m},
-        {"purchases_1m", &KpiNow::purchases_1m},
-        {"revenue_1m", &KpiNow::revenue_1m},
-        {"error_rate_1m", &KpiNow::error_rate_1m},
-        {"late_events", &KpiNow::late_events},
-        {"dlq_events", &KpiNow::dlq_events},
-        {"watermark_ms", &KpiNow::watermark_ms},
-        {"updated_ms", &KpiNow::updated_ms},
+        {kpi_field::eps, &KpiNow::eps},
+        {kpi_field::active_users_1m, &KpiNow::active_users_1m},
+        {kpi_field::purchases_1m, &KpiNow::purchases_1m},
+        {kpi_field::revenue_1m, &KpiNow::revenue_1m},
+        {kpi_field::error_rate_1m, &KpiNow::error_rate_1m},
+        {kpi_field::late_events, &KpiNow::late_events},
+        {kpi_field::dlq_events, &KpiNow::dlq_events},
+        {kpi_field::watermark_ms, &KpiNow::watermark_ms},
+        {kpi_field::updated_ms, &KpiNow::updated_ms},
     };
     return fields;
 }
 
 const std::vector<RegionField>& region_fields() {
     static const std::vector<RegionField> fields = {
-        {"events_1m", &RegionHealth::events_1m},
-        {"active_users_1m", &RegionHealth::active_users_1m},
-        {"revenue_1m", &RegionHealth::revenue_1m},
-        {"error_rate", &RegionHealth::error_rate},
-        {"p95_latency_ms", &RegionHealth::p95_latency_ms},
-        {"window_start_ms", &RegionHealth::window_start_ms},
-        {"updated_ms", &RegionHealth::updated_ms},
+        {region_field::events_1m, &RegionHealth::events_1m},
+        {region_field::active_users_1m, &RegionHealth::active_users_1m},
+        {region_field::revenue_1m, &RegionHealth::revenue_1m},
+        {region_field::error_rate, &RegionHealth::error_rate},
+        {region_field::p95_latency_ms, &RegionHealth::p95_latency_ms},
+        {region_field::window_start_ms, &RegionHealth::window_start_ms},
+        {region_field::updated_ms, &RegionHealth::updated_ms},
     };
     return fields;
 }
@@ -138,7 +140,7 @@ KpiReader::KpiReader(RedisClient& client, std::string prefix, std::int64_t stale
 
 KpiNow KpiReader::read_kpi_now() {
     KpiNow k;
-    const std::string key = prefix_ + "kpi:now";
+    const std::string key = RedisKeys(prefix_).kpi_now();
     auto values = hash_fields(client_, key, client_.command({"HGETALL", key}), k.notes);
     if (!values) return k;
     k.present = true;
@@ -150,7 +152,7 @@ KpiNow KpiReader::read_kpi_now() {
 std::vector<RegionHealth> KpiReader::read_regions(std::vector<std::string>* notes) {
     std::vector<std::string> scratch;
     auto& set_notes = notes ? *notes : scratch;
-    const std::string set_key = prefix_ + "regions";
+    const std::string set_key = RedisKeys(prefix_).regions();
     RedisReply members = client_.command({"SMEMBERS", set_key});
     if (members.is_error()) {
         set_notes.push_back(explain_error(client_, set_key, members, "a set"));
@@ -171,12 +173,12 @@ std::vector<RegionHealth> KpiReader::read_regions(std::vector<std::string>* note
 
     // One round trip for every region's hash.
     for (const auto& r : regions)
-        client_.append({"HGETALL", prefix_ + "region:" + r.region});
+        client_.append({"HGETALL", RedisKeys(prefix_).region(r.region)});
     std::vector<RedisReply> replies = client_.flush();
 
     for (std::size_t i = 0; i < regions.size(); ++i) {
         RegionHealth& r = regions[i];
-        const std::string key = prefix_ + "region:" + r.region;
+        const std::string key = RedisKeys(prefix_).region(r.region);
         auto values = hash_fields(client_, key, replies[i], r.notes);
         if (!values) continue;
         r.present = true;
@@ -201,7 +203,7 @@ std::vector<KpiPoint> KpiReader::read_kpi_series(std::size_t n, std::vector<std:
     auto& out_notes = notes ? *notes : scratch;
     std::vector<KpiPoint> points;
     if (n == 0) return points;
-    const std::string key = prefix_ + "ts:kpi";
+    const std::string key = RedisKeys(prefix_).ts_kpi();
     RedisReply r = client_.command({"XREVRANGE", key, "+", "-", "COUNT", std::to_string(n)});
     if (r.is_error()) {
         out_notes.push_back(explain_error(client_, key, r, "a stream"));

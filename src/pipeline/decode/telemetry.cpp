@@ -1,5 +1,7 @@
 #include "pipeline/decode/telemetry.hpp"
 
+#include "core/redis/keys.hpp"
+
 #include "pipeline/decode/rfc3339.hpp"
 
 #include <algorithm>
@@ -89,7 +91,7 @@ TelemetryLatest::redis_commands(const std::string& prefix) const {
     const std::string* service = nullptr;
     for (const auto& [key, v] : latest_) {
         if (!service || *service != key.first) {
-            out.push_back({"HSET", prefix + "svc:" + key.first});
+            out.push_back({"HSET", RedisKeys(prefix).service(key.first)});
             service = &key.first;
         }
         auto& cmd = out.back();

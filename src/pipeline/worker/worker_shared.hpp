@@ -2,6 +2,7 @@
 // What every consumer thread of one worker process shares: resolved settings, the profile
 // table, metrics, the drain tracker and the stop flag. Owned by Worker; threads hold a
 // reference for their whole life.
+#include "core/kafka/topics.hpp"
 #include "core/redis/redis_client.hpp"
 #include "pipeline/decode/cdc.hpp"
 #include "pipeline/sinks/cold/cold_sink.hpp"
@@ -42,10 +43,6 @@ struct WorkerOptions {
     bool log_progress = true;               // the 10 s metrics line on stderr
 };
 
-inline constexpr const char* kEventsTopic = "ebap.events.raw";
-inline constexpr const char* kTelemetryTopic = "ebap.metrics.telemetry";
-inline constexpr const char* kCdcTopic = "ebap.cdc.users";
-inline constexpr const char* kDlqTopic = "ebap.events.dlq";
 
 struct WorkerShared {
     std::string bootstrap;

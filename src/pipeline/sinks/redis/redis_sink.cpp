@@ -1,5 +1,7 @@
 #include "pipeline/sinks/redis/redis_sink.hpp"
 
+#include "core/redis/keys.hpp"
+
 #include "core/base/error.hpp"
 #include "pipeline/sinks/redis/redis_batch.hpp"
 
@@ -223,7 +225,7 @@ void RedisSink::append_transaction(RedisBatch& b, const BatchDelta& delta,
                                    const std::map<TopicPartition, std::int64_t>& cold_positions,
                                    const std::vector<std::vector<std::string>>& extra) {
     const std::string ttl = std::to_string(kWindowTtlS);
-    const std::string index = prefix_ + "win:index";
+    const std::string index = RedisKeys(prefix_).window_index();
     b.add({"MULTI"});
     for (const auto& argv : extra)
         b.add(argv);
@@ -232,7 +234,7 @@ void RedisSink::append_transaction(RedisBatch& b, const BatchDelta& delta,
     std::int64_t newest = INT64_MIN;
     for (const auto& [start, w] : delta.windows) {
         const std::string ws = std::to_string(start);
-        const std::string key = prefix_ + "win:1m:" + ws;
+        const std::string key = RedisKeys(prefix_).window_1m(start);
         b.add({"HINCRBY", key, "events", std::to_string(w.events)});
         b.add({"HINCRBY", key, "purchases", std::to_string(w.purchases)});
         b.add({"HINCRBY", key, "errors", std::to_string(w.errors)});
@@ -273,17 +275,17 @@ void RedisSink::append_transaction(RedisBatch& b, const BatchDelta& delta,
         b.add({"EXPIRE", index, ttl});
     }
     if (!regions.empty()) {
-        std::vector<std::string> argv{"SADD", prefix_ + "regions"};
+        std::vector<std::string> argv{"SADD", RedisKeys(prefix_).regions()};
         argv.insert(argv.end(), regions.begin(), regions.end());
         b.add(argv);
     }
     const std::string sec_ttl = std::to_string(kSecondTtlS);
     for (const auto& [sec, n] : delta.events_per_second) {
-        const std::string key = prefix_ + "sec:" + std::to_string(sec);
+        const std::string key = RedisKeys(prefix_).second(sec);
         b.add({"INCRBY", key, std::to_string(n)});
         b.add({"EXPIRE", key, sec_ttl});
     }
-    const std::string counters = prefix_ + "counters";
+    const std::string counters = RedisKeys(prefix_).counters();
     b.add({"HINCRBY", counters, "events", std::to_string(delta.events)});
     b.add({"HINCRBY", counters, "late_events", std::to_string(delta.late_events)});
     b.add({"HINCRBY", counters, "dlq_events", std::to_string(delta.dlq_events)});

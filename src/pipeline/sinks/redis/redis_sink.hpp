@@ -29,6 +29,7 @@
 // the new owner, which replays them from the offsets it loaded. A claim that lands
 // between the check and EXEC aborts the EXEC (WATCH), and the check runs again.
 // Window keys and the index expire 48 h after their last write.
+#include "core/redis/keys.hpp"
 #include "core/base/error.hpp"
 #include "core/redis/redis_client.hpp"
 #include "pipeline/window/window.hpp"
@@ -104,7 +105,7 @@ class RedisSink {
     void verify_claims(const std::map<TopicPartition, StoredPosition>& positions,
                        const std::map<TopicPartition, std::int64_t>& cold_positions);
     const std::string& token() const { return token_; }
-    std::string owners_key() const { return prefix_ + "owners:" + group_; }
+    std::string owners_key() const { return RedisKeys(prefix_).owners(group_); }
 
     // The stored positions of the given topics (all topics when empty). Throws
     // ebap::Error when a stored value is not an integer: seeking anywhere else would
@@ -137,7 +138,7 @@ class RedisSink {
 
     const std::string& prefix() const { return prefix_; }
     const std::string& group() const { return group_; }
-    std::string offsets_key() const { return prefix_ + "offsets:" + group_; }
+    std::string offsets_key() const { return RedisKeys(prefix_).offsets(group_); }
 
     // Tests only: runs after each successful ownership check of commit_batch, before its
     // MULTI/EXEC is sent (to land a rival claim in exactly that gap).

@@ -1,5 +1,7 @@
 // Decision 3: the derived views, recomputed from the window keys after each commit.
 #include "core/base/error.hpp"
+
+#include "core/redis/keys.hpp"
 #include "pipeline/sinks/redis/redis_batch.hpp"
 #include "pipeline/sinks/redis/redis_sink.hpp"
 
@@ -26,9 +28,9 @@ void RedisSink::refresh_views(std::int64_t now_ms, std::optional<std::int64_t> w
     if (client_.pending() > 0)
         throw Error("internal: RedisSink::refresh_views with pipelined commands pending");
     // Round trip 1: which window is current, which regions exist.
-    client_.append({"ZREVRANGEBYSCORE", prefix_ + "win:index",
+    client_.append({"ZREVRANGEBYSCORE", RedisKeys(prefix_).window_index(),
                     std::to_string(now_ms + kFutureWindowToleranceMs), "-inf", "LIMIT", "0", "1"});
-    client_.append({"SMEMBERS", prefix_ + "regions"});
+    client_.append({"SMEMBERS", RedisKeys(prefix_).regions()});
     auto first = client_.flush();
     const std::optional<std::int64_t> window = current_window(first[0], now_ms);
     std::vector<std::string> regions;
@@ -38,8 +40,8 @@ void RedisSink::refresh_views(std::int64_t now_ms, std::optional<std::int64_t> w
     std::sort(regions.begin(), regions.end());
 
     // Round trip 2: the window's aggregates, its HLLs, the per-second counts around it.
-    client_.append({"HMGET", prefix_ + "counters", "late_events", "dlq_events"});
-    const std::string base = window ? prefix_ + "win:1m:" + std::to_string(*window) : "";
+    client_.append({"HMGET", RedisKeys(prefix_).counters(), "late_events", "dlq_events"});
+    const std::string base = window ? RedisKeys(prefix_).window_1m(*window) : "";
     const std::int64_t sec0 = window ? floor_seconds(*window) - kWindowMs / 1000 : 0;
     const std::int64_t secs = 2 * kWindowMs / 1000; // the window and the one before it
     if (window) {
@@ -47,7 +49,7 @@ void RedisSink::refresh_views(std::int64_t now_ms, std::optional<std::int64_t> w
         client_.append({"PFCOUNT", base + ":users"});
         std::vector<std::string> mget{"MGET"};
         for (std::int64_t s = sec0; s < sec0 + secs; ++s)
-            mget.push_back(prefix_ + "sec:" + std::to_string(s));
+            mget.push_back(RedisKeys(prefix_).second(s));
         client_.append(mget);
         for (const auto& r : regions) {
             client_.append({"HGETALL", base + ":region:" + r});
@@ -59,11 +61,12 @@ void RedisSink::refresh_views(std::int64_t now_ms, std::optional<std::int64_t> w
     const auto counters = second[0].is_array() ? second[0].elements : std::vector<RedisReply>{};
     const std::string now = std::to_string(now_ms);
     std::vector<std::string> kpi{
-        "HSET",        prefix_ + "kpi:now",
-        "late_events", std::to_string(counters.size() > 0 ? int_of(counters[0]) : 0),
-        "dlq_events",  std::to_string(counters.size() > 1 ? int_of(counters[1]) : 0),
-        "updated_ms",  now};
-    if (watermark_ms) kpi.insert(kpi.end(), {"watermark_ms", std::to_string(*watermark_ms)});
+        "HSET",        RedisKeys(prefix_).kpi_now(),
+        kpi_field::late_events, std::to_string(counters.size() > 0 ? int_of(counters[0]) : 0),
+        kpi_field::dlq_events,  std::to_string(counters.size() > 1 ? int_of(counters[1]) : 0),
+        kpi_field::updated_ms,  now};
+    if (watermark_ms)
+        kpi.insert(kpi.end(), {kpi_field::watermark_ms, std::to_string(*watermark_ms)});
     double eps = 0;
     std::int64_t active = 0;
     if (window) {
@@ -79,14 +82,17 @@ void RedisSink::refresh_views(std::int64_t now_ms, std::optional<std::int64_t> w
             sum += int_of(per_sec[static_cast<std::size_t>(i)]);
         eps = static_cast<double>(sum) / 10.0;
         const double events = num_field(win, "events");
-        kpi.insert(kpi.end(), {"purchases_1m", num(num_field(win, "purchases")), "revenue_1m",
-                               num(num_field(win, "revenue")), "error_rate_1m",
+        kpi.insert(kpi.end(), {kpi_field::purchases_1m, num(num_field(win, "purchases")),
+                               kpi_field::revenue_1m, num(num_field(win, "revenue")),
+                               kpi_field::error_rate_1m,
                                num(events > 0 ? num_field(win, "errors") / events : 0.0),
-                               "window_start_ms", std::to_string(*window)});
+                               kpi_field::window_start_ms, std::to_string(*window)});
     } else {
-        kpi.insert(kpi.end(), {"purchases_1m", "0", "revenue_1m", "0", "error_rate_1m", "0"});
+        kpi.insert(kpi.end(), {kpi_field::purchases_1m, "0", kpi_field::revenue_1m, "0",
+                               kpi_field::error_rate_1m, "0"});
     }
-    kpi.insert(kpi.end(), {"eps", num(eps), "active_users_1m", std::to_string(active)});
+    kpi.insert(kpi.end(),
+               {kpi_field::eps, num(eps), kpi_field::active_users_1m, std::to_string(active)});
 
     // Round trip 3: write the views.
     RedisBatch b(client_);
@@ -100,15 +106,16 @@ void RedisSink::refresh_views(std::int64_t now_ms, std::optional<std::int64_t> w
         const double events = num_field(h, "events");
         const double error_rate = events > 0 ? num_field(h, "errors") / events : 0.0;
         const double p95 = p95_from_buckets(lat);
-        b.add({"HSET", prefix_ + "region:" + regions[i], "events_1m", num(events),
-               "active_users_1m", std::to_string(int_of(second[5 + 2 * i])), "revenue_1m",
-               num(num_field(h, "revenue")), "error_rate", num(error_rate), "p95_latency_ms",
-               num(p95), "health", std::string(health(p95, error_rate, thresholds)),
-               "window_start_ms", std::to_string(*window), "updated_ms", now});
+        b.add({"HSET", RedisKeys(prefix_).region(regions[i]), region_field::events_1m, num(events),
+               region_field::active_users_1m, std::to_string(int_of(second[5 + 2 * i])),
+               region_field::revenue_1m, num(num_field(h, "revenue")), region_field::error_rate,
+               num(error_rate), region_field::p95_latency_ms, num(p95), region_field::health,
+               std::string(health(p95, error_rate, thresholds)), region_field::window_start_ms,
+               std::to_string(*window), region_field::updated_ms, now});
     }
     // The entry id is the wall-clock second: a second XADD in the same second (from any
     // worker) is refused by Redis, which keeps the stream at one entry per second.
-    b.add({"XADD", prefix_ + "ts:kpi", "MAXLEN", "~", std::to_string(kTsKpiMaxLen),
+    b.add({"XADD", RedisKeys(prefix_).ts_kpi(), "MAXLEN", "~", std::to_string(kTsKpiMaxLen),
            std::to_string(floor_seconds(now_ms) * 1000) + "-0", "eps", num(eps), "active_users",
            std::to_string(active)});
     const auto third = client_.flush();
