@@ -3,6 +3,7 @@
 #include "core/catalog/catalog.hpp"
 
 #include "core/base/closest.hpp"
+#include "core/probe/kinds.hpp"
 #include "core/base/error.hpp"
 
 #include <toml++/toml.h>
@@ -16,9 +17,6 @@
 namespace ebap {
 namespace {
 
-const std::vector<std::string> kHttpKinds = {
-    "trino", "schema-registry", "kafka-connect", "minio",        "spark",
-    "flink", "grafana",         "prometheus",    "iceberg-rest", "http"};
 
 // "external": started and stopped by something else (e.g. hosted by `ebapctl demo`);
 // the console watches it but has no start/stop action for it.
@@ -224,19 +222,20 @@ ServiceSpec read_service(const std::string& path, const toml::table& t, std::siz
 
     ProbeSpec& p = s.probe;
     p.kind = r.str("probe", true);
-    if (!contains(probe_kinds(), p.kind))
+    const ProbeKindInfo* kind = find_probe_kind(p.kind);
+    if (!kind)
         r.fail("probe", "unknown probe kind '" + p.kind + "' in " + r.what() + " (did you mean '" +
-                            closest(p.kind, probe_kinds()) + "'?)");
+                            closest(p.kind, probe_kind_names()) + "'?)");
     p.command = r.strs("command");
     p.endpoint = r.str("endpoint", p.kind != "command");
     if (p.kind == "command" && p.command.empty())
         r.fail("probe", "probe 'command' in " + r.what() + " needs 'command' (an argv)");
     if (!p.endpoint.empty()) {
-        bool http = contains(kHttpKinds, p.kind);
-        bool ok = http                  ? valid_http_url(p.endpoint)
-                  : p.kind == "kafka"   ? valid_kafka_bootstrap(p.endpoint)
-                  : p.kind == "command" ? true
-                                        : valid_host_port(p.endpoint);
+        const bool http = kind->endpoint == EndpointForm::HttpUrl;
+        bool ok = http ? valid_http_url(p.endpoint)
+                  : kind->endpoint == EndpointForm::KafkaBootstrap ? valid_kafka_bootstrap(p.endpoint)
+                  : kind->endpoint == EndpointForm::None           ? true
+                                                                   : valid_host_port(p.endpoint);
         if (!ok)
             r.fail("endpoint", "'endpoint' = \"" + p.endpoint + "\" in " + r.what() + " must be " +
                                    (http                ? "an http:// or https:// URL"
@@ -268,14 +267,6 @@ ServiceSpec read_service(const std::string& path, const toml::table& t, std::siz
 }
 
 } // namespace
-
-const std::vector<std::string>& probe_kinds() {
-    static const std::vector<std::string> kinds = {
-        "kafka",         "redis",        "postgres", "trino", "schema-registry",
-        "kafka-connect", "minio",        "spark",    "flink", "grafana",
-        "prometheus",    "iceberg-rest", "http",     "tcp",   "command"};
-    return kinds;
-}
 
 const StackSpec* Catalog::stack(const std::string& n) const {
     for (const auto& s : stacks)

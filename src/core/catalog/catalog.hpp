@@ -53,8 +53,6 @@ struct Catalog {
     const ServiceSpec* service(const std::string& name) const;
 };
 
-// The probe kinds a catalog may name.
-const std::vector<std::string>& probe_kinds();
 
 // Parse catalog TOML; errors throw UsageError naming path:line:column and key.
 Catalog parse_catalog(const std::string& text, const std::string& path);

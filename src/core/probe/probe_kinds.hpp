@@ -1,10 +1,12 @@
 #pragma once
 // Internal to the probe files: one entry point per probe kind, plus the small
 // helpers they share. probe_round() (probe.hpp) is the public way in.
+#include "core/probe/kinds.hpp"
 #include "core/probe/probe.hpp"
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ebap::probe_detail {
@@ -55,6 +57,15 @@ struct Verdict {
 Verdict judge_http(const HttpReply& reply);
 // The path a kind asks for, appended to its endpoint ("" for generic http).
 const char* http_path(const std::string& kind);
+
+// One row of the probe-kind table (probe_kinds.cpp): the public facts, and how to probe.
+struct ProbeKind {
+    ProbeKindInfo info;
+    ProbeResult (*run)(const ProbeSpec&, const ProbeOptions&, int timeout_ms); // not HTTP
+    Verdict (*judge)(const HttpReply&);                                        // HTTP
+    bool own_status; // the judge reads non-2xx answers itself
+};
+const ProbeKind* find_kind(std::string_view name);
 
 ProbeResult probe_tcp(const ProbeSpec& spec, int timeout_ms);
 ProbeResult probe_command(const ProbeSpec& spec, int timeout_ms);

@@ -35,11 +35,8 @@ ProbeResult probe_one(const ProbeTarget& target, const ProbeOptions& opts) {
     try {
         if (spec.kind != "command" && spec.endpoint.empty())
             return finish(Health::Unknown, "no endpoint configured", start);
-        if (spec.kind == "tcp") return probe_tcp(spec, timeout_ms);
-        if (spec.kind == "command") return probe_command(spec, timeout_ms);
-        if (spec.kind == "redis") return probe_redis(spec, opts, timeout_ms);
-        if (spec.kind == "postgres") return probe_postgres(spec, opts, timeout_ms);
-        if (spec.kind == "kafka") return probe_kafka(spec, timeout_ms);
+        if (const ProbeKind* kind = find_kind(spec.kind); kind && kind->run)
+            return kind->run(spec, opts, timeout_ms);
         return finish(Health::Unknown, "unknown probe kind '" + spec.kind + "'", start);
     } catch (const std::exception& e) {
         // A bad endpoint in one service must not cost the rest of the round.

@@ -220,50 +220,79 @@ Verdict generic(const HttpReply& r) {
     return {Health::Up, fmt::format("HTTP {}", r.status)};
 }
 
-struct KindCheck {
-    const char* kind;
-    const char* path;
-    Verdict (*judge)(const HttpReply&);
-    bool own_status; // judges non-2xx answers itself
-};
-
-// Spark's master serves its JSON at "/json/" ("/json" is a redirect to it).
-const KindCheck kChecks[] = {
-    {"trino", "/v1/info", trino, false},
-    {"schema-registry", "/subjects", schema_registry, false},
-    {"kafka-connect", "/connectors?expand=status", kafka_connect, false},
-    {"minio", "/minio/health/live", minio, false},
-    {"spark", "/json/", spark, false},
-    {"flink", "/overview", flink, false},
-    {"grafana", "/api/health", grafana, true},
-    {"prometheus", "/-/ready", prometheus, false},
-    {"iceberg-rest", "/v1/config", iceberg_rest, false},
-    {"http", "", generic, true},
-};
-
-const KindCheck* find_check(const std::string& kind) {
-    for (const auto& c : kChecks)
-        if (kind == c.kind) return &c;
-    return nullptr;
+// Runners of the kinds that are not HTTP (the HTTP ones go through one curl multi).
+ProbeResult run_tcp(const ProbeSpec& s, const ProbeOptions&, int t) { return probe_tcp(s, t); }
+ProbeResult run_command(const ProbeSpec& s, const ProbeOptions&, int t) {
+    return probe_command(s, t);
 }
+ProbeResult run_kafka(const ProbeSpec& s, const ProbeOptions&, int t) {
+    return probe_kafka(s, t);
+}
+
+// The one table of probe kinds. Spark's master serves its JSON at "/json/" ("/json" is a
+// redirect to it).
+const ProbeKind kKinds[] = {
+    {{"kafka", EndpointForm::KafkaBootstrap, nullptr}, run_kafka, nullptr, false},
+    {{"redis", EndpointForm::HostPort, nullptr}, probe_redis, nullptr, false},
+    {{"postgres", EndpointForm::HostPort, nullptr}, probe_postgres, nullptr, false},
+    {{"trino", EndpointForm::HttpUrl, "/v1/info"}, nullptr, trino, false},
+    {{"schema-registry", EndpointForm::HttpUrl, "/subjects"}, nullptr, schema_registry, false},
+    {{"kafka-connect", EndpointForm::HttpUrl, "/connectors?expand=status"}, nullptr,
+     kafka_connect, false},
+    {{"minio", EndpointForm::HttpUrl, "/minio/health/live"}, nullptr, minio, false},
+    {{"spark", EndpointForm::HttpUrl, "/json/"}, nullptr, spark, false},
+    {{"flink", EndpointForm::HttpUrl, "/overview"}, nullptr, flink, false},
+    {{"grafana", EndpointForm::HttpUrl, "/api/health"}, nullptr, grafana, true},
+    {{"prometheus", EndpointForm::HttpUrl, "/-/ready"}, nullptr, prometheus, false},
+    {{"iceberg-rest", EndpointForm::HttpUrl, "/v1/config"}, nullptr, iceberg_rest, false},
+    {{"http", EndpointForm::HttpUrl, ""}, nullptr, generic, true},
+    {{"tcp", EndpointForm::HostPort, nullptr}, run_tcp, nullptr, false},
+    {{"command", EndpointForm::None, nullptr}, run_command, nullptr, false},
+};
 
 } // namespace
 
+const ProbeKind* find_kind(std::string_view name) {
+    for (const auto& k : kKinds)
+        if (name == k.info.name) return &k;
+    return nullptr;
+}
+
 bool is_http_kind(const std::string& kind) {
-    return find_check(kind) != nullptr;
+    const ProbeKind* k = find_kind(kind);
+    return k && k->judge;
 }
 
 const char* http_path(const std::string& kind) {
-    const KindCheck* c = find_check(kind);
-    return c ? c->path : "";
+    const ProbeKind* k = find_kind(kind);
+    return k && k->info.http_path ? k->info.http_path : "";
 }
 
 Verdict judge_http(const HttpReply& reply) {
-    const KindCheck* c = find_check(reply.kind);
-    if (!c) return {Health::Unknown, "not an HTTP probe kind: " + reply.kind};
+    const ProbeKind* c = find_kind(reply.kind);
+    if (!c || !c->judge) return {Health::Unknown, "not an HTTP probe kind: " + reply.kind};
     if (!c->own_status)
         if (auto bad = bad_status(reply)) return *bad;
     return c->judge(reply);
 }
 
 } // namespace ebap::probe_detail
+
+namespace ebap {
+
+const ProbeKindInfo* find_probe_kind(std::string_view name) {
+    const probe_detail::ProbeKind* k = probe_detail::find_kind(name);
+    return k ? &k->info : nullptr;
+}
+
+const std::vector<std::string>& probe_kind_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& k : probe_detail::kKinds)
+            v.push_back(k.info.name);
+        return v;
+    }();
+    return names;
+}
+
+} // namespace ebap
