@@ -61,7 +61,7 @@ class TempDir {
     fs::path path_;
 };
 
-// The probe kinds of DESIGN.md, written out independently of the loader.
+// The probe kinds (docs/ARCHITECTURE.md, "Probe kinds"), written out independently of the loader.
 const std::set<std::string> kDesignKinds = {
     "kafka",         "redis",        "postgres", "trino", "schema-registry",
     "kafka-connect", "minio",        "spark",    "flink", "grafana",

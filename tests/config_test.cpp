@@ -127,3 +127,43 @@ TEST_F(ConfigTest, SecretsAreMarked) {
     EXPECT_TRUE(c.is_secret("minio.root_password"));
     EXPECT_FALSE(c.is_secret("redis.host"));
 }
+
+// Every command loads through the same validation: a value out of its key's type or range
+// is refused with where it came from (file:line, or the variable).
+std::string load_error(const std::string& toml) {
+    try {
+        Config::from_toml(toml, "cfg.toml");
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST_F(ConfigTest, NumbersOutsideTheirTypeOrRangeNameTheirOrigin) {
+    EXPECT_EQ(load_error("[redis]\nport = 99999\n"),
+              "cfg.toml:2: key 'redis.port' must be an integer from 1 to 65535, got '99999'");
+    EXPECT_EQ(load_error("[redis]\nhost = \"h\"\nport = -1\n"),
+              "cfg.toml:3: key 'redis.port' must be an integer from 1 to 65535, got '-1'");
+    EXPECT_EQ(load_error("[redis]\nport = 6379.5\n"),
+              "cfg.toml:2: key 'redis.port' must be an integer from 1 to 65535, got '6379.5'");
+    EXPECT_EQ(load_error("[kafka]\ntimeout_ms = -5\n"),
+              "cfg.toml:2: key 'kafka.timeout_ms' must be an integer from 100 to 600000, got '-5'");
+    EXPECT_EQ(load_error("[worker]\nthreads = 0\n"),
+              "cfg.toml:2: key 'worker.threads' must be an integer from 1 to 64, got '0'");
+    EXPECT_EQ(load_error("[worker]\nerror_warn = 1.5\n"),
+              "cfg.toml:2: key 'worker.error_warn' must be a number from 0 to 1, got '1.5'");
+    EXPECT_EQ(load_error("[worker]\nerror_warn = 0.5\nthreads = 4\n"), "");
+    setenv("REDIS_PORT", "abc", 1);
+    EXPECT_THROW(
+        {
+            try {
+                Config::defaults();
+            } catch (const UsageError& e) {
+                EXPECT_STREQ(e.what(), "env REDIS_PORT: key 'redis.port' must be an integer "
+                                       "from 1 to 65535, got 'abc'");
+                throw;
+            }
+        },
+        UsageError);
+    unsetenv("REDIS_PORT");
+}

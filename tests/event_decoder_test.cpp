@@ -1,4 +1,4 @@
-// EventDecoder (every field rule of DESIGN.md "Clickstream event", RFC 3339, malformed
+// EventDecoder (every field rule of docs/ARCHITECTURE.md, "Clickstream event", RFC 3339, malformed
 // JSON) and enrich_json (the cold-path line must re-parse and keep unknown fields).
 #include "core/base/error.hpp"
 #include "pipeline/decode/cdc.hpp"

@@ -25,7 +25,7 @@ bool is_integer(const json& v) {
     return v.is_number_integer() || v.is_number_unsigned();
 }
 
-// Why a record breaks the clickstream contract of DESIGN.md, or nullopt when it is valid.
+// Why a record breaks the clickstream contract (docs/ARCHITECTURE.md, "Clickstream event"), or nullopt when it is valid.
 std::optional<std::string> violation(const std::string& text) {
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded()) return "not JSON";

@@ -8,8 +8,8 @@ using namespace ebap;
 
 namespace {
 
-const PartitionKey kP0{"t", 0};
-const PartitionKey kP1{"t", 1};
+const TopicPartition kP0{"t", 0};
+const TopicPartition kP1{"t", 1};
 
 // One observation every `step_ms`, starting at t0.
 struct Series {
@@ -18,14 +18,14 @@ struct Series {
     int64_t step_ms = 10'000;
     int n = 0;
     explicit Series(std::size_t window) : history(window) {}
-    int64_t add(int64_t high, int64_t committed, const PartitionKey& key = kP0) {
+    int64_t add(int64_t high, int64_t committed, const TopicPartition& key = kP0) {
         int64_t ts = t0 + step_ms * n++;
         int64_t lag = committed >= 0 ? high - committed : high;
         history.add(key, Observation{ts, high, committed, lag, 0});
         return ts;
     }
     int64_t last_ts() const { return t0 + step_ms * (n - 1); }
-    PartitionVerdict eval(LagRules rules, int64_t now, const PartitionKey& key = kP0) const {
+    PartitionVerdict eval(LagRules rules, int64_t now, const TopicPartition& key = kP0) const {
         return evaluate_partition(*history.window(key), now, rules);
     }
 };

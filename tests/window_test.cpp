@@ -1,4 +1,4 @@
-// WindowAggregator (pipeline spec decisions 1 and 2): window bounds, the per-partition
+// WindowAggregator (docs/ARCHITECTURE.md, "Per-partition watermark"): window bounds, the per-partition
 // late rule at its exact boundary, take() semantics against a brute-force oracle, and the
 // latency histogram / health helpers.
 #include "core/base/error.hpp"

@@ -1,6 +1,6 @@
 // ebapctl broker [--brokers N] [--raw-partitions P] [--bootstrap-file F]:
 // hosts the embedded Kafka broker (librdkafka's mock cluster) in the foreground
-// with the DESIGN topics until SIGINT or SIGTERM. Its ports are chosen by the
+// with the platform topics (core/kafka/topics.hpp) until SIGINT or SIGTERM. Its ports are chosen by the
 // kernel (librdkafka 2.0.2 cannot pin them), so the bootstrap string is the
 // first line on stdout (or the JSON document's "bootstrap" with --json) and,
 // with --bootstrap-file, written to F (atomically; removed again on exit).

@@ -1,5 +1,5 @@
 // ebapctl demo: the embedded default. Hosts the Kafka mock cluster (3 brokers,
-// DESIGN topics) in this process, starts a real redis-server and a throwaway
+// platform topics) in this process, starts a real redis-server and a throwaway
 // PostgreSQL (wal_level=logical) on free loopback ports, writes a config and
 // catalog for them under <state>/demo, and shows status and lag until Ctrl-C,
 // which stops everything it started.

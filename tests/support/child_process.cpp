@@ -1,5 +1,7 @@
 #include "support/child_process.hpp"
 
+#include "core/base/process.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -22,87 +24,32 @@
 namespace ebap::test {
 namespace {
 
-std::string find_in_path(const std::string& name) {
-    if (name.find('/') != std::string::npos) return name;
-    const char* env = std::getenv("PATH");
-    std::string path = env ? env : "/usr/local/bin:/usr/bin:/bin";
-    path += ":/usr/sbin:/sbin";
-    std::size_t pos = 0;
-    while (pos <= path.size()) {
-        std::size_t end = path.find(':', pos);
-        if (end == std::string::npos) end = path.size();
-        std::string candidate = path.substr(pos, end - pos) + "/" + name;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-        pos = end + 1;
-    }
-    throw std::runtime_error("program not found in PATH: " + name);
-}
-
-// out_fd receives stdout+stderr (-1: /dev/null). Only async-signal-safe calls after fork.
+// out_fd receives stdout+stderr (-1: the log file, or /dev/null): the project's one way
+// to start a child (core/base/process.hpp).
 pid_t fork_exec(const std::vector<std::string>& argv, const ChildOptions& opts, int out_fd) {
     if (argv.empty()) throw std::runtime_error("spawn_child: empty argv");
-    std::string program = find_in_path(argv[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-
-    uid_t uid = 0;
-    gid_t gid = 0;
-    bool switch_user = !opts.run_as_user.empty() && geteuid() == 0;
-    if (switch_user) {
-        passwd* pw = getpwnam(opts.run_as_user.c_str());
-        if (!pw) throw std::runtime_error("no such user: " + opts.run_as_user);
-        uid = pw->pw_uid;
-        gid = pw->pw_gid;
-    }
+    SpawnOptions spawn;
+    spawn.run_as = opts.run_as_user;
+    spawn.death_signal = opts.parent_death_signal;
     int log_fd = -1;
     if (out_fd < 0 && !opts.log_path.empty()) {
         log_fd = open(opts.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (log_fd < 0)
             throw std::runtime_error("cannot open " + opts.log_path + ": " + std::strerror(errno));
-        if (switch_user && fchown(log_fd, uid, gid) != 0) { /* root can still write it */
-        }
+        if (!opts.run_as_user.empty() && geteuid() == 0)
+            if (passwd* pw = getpwnam(opts.run_as_user.c_str()))
+                if (fchown(log_fd, pw->pw_uid, pw->pw_gid) != 0) { /* root can still write it */
+                }
         out_fd = log_fd;
     }
-    int status_pipe[2];
-    if (pipe2(status_pipe, O_CLOEXEC) != 0)
-        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    pid_t parent = getpid();
-
-    pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(out_fd >= 0 ? out_fd : devnull, 1);
-        dup2(out_fd >= 0 ? out_fd : devnull, 2);
-        int err = 0;
-        if (switch_user && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0))
-            err = errno;
-        // After the user switch: changing credentials clears the death signal.
-        if (!err && opts.parent_death_signal) {
-            prctl(PR_SET_PDEATHSIG, opts.parent_death_signal);
-            if (getppid() != parent) _exit(1); // parent already gone
-        }
-        if (!err) {
-            execv(program.c_str(), args.data());
-            err = errno;
-        }
-        ssize_t ignored = write(status_pipe[1], &err, sizeof err);
-        (void)ignored;
-        _exit(127);
+    try {
+        const pid_t pid = start_child(argv, spawn, {.out_fd = out_fd, .err_fd = out_fd});
+        if (log_fd >= 0) close(log_fd);
+        return pid;
+    } catch (const std::exception& e) {
+        if (log_fd >= 0) close(log_fd);
+        throw std::runtime_error(e.what());
     }
-    close(status_pipe[1]);
-    if (log_fd >= 0) close(log_fd);
-    int child_errno = 0;
-    ssize_t n = read(status_pipe[0], &child_errno, sizeof child_errno);
-    close(status_pipe[0]);
-    if (n == sizeof child_errno) {
-        waitpid(pid, nullptr, 0);
-        throw std::runtime_error("cannot start " + program + ": " + std::strerror(child_errno));
-    }
-    return pid;
 }
 
 } // namespace

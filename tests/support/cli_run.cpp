@@ -1,5 +1,7 @@
 #include "support/cli_run.hpp"
 
+#include "core/base/process.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -18,23 +20,20 @@ CliResult run_argv(const std::vector<std::string>& argv,
                    const std::string& stdin_data) {
     int out[2], err[2], in[2];
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC)) return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        dup2(in[0], 0);
-        for (const auto& [k, v] : env) {
-            if (v == "<unset>")
-                unsetenv(k.c_str());
-            else
-                setenv(k.c_str(), v.c_str(), 1);
-        }
-        std::vector<char*> a;
-        for (const auto& s : argv)
-            a.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        execvp(a[0], a.data());
-        _exit(127);
+    SpawnOptions opts;
+    opts.death_signal = 0; // as a shell would start it
+    for (const auto& [k, v] : env)
+        opts.env.push_back(v == "<unset>" ? k : k + "=" + v);
+    pid_t pid = -1;
+    try {
+        pid = start_child(argv, opts, {.in_fd = in[0], .out_fd = out[1], .err_fd = err[1]});
+    } catch (const std::exception& e) {
+        for (int fd : {out[0], out[1], err[0], err[1], in[0], in[1]})
+            close(fd);
+        CliResult failed;
+        failed.exit_code = 127;
+        failed.err = e.what();
+        return failed;
     }
     close(out[1]);
     close(err[1]);

@@ -90,7 +90,7 @@ struct WindowTruth {
     std::map<std::string, RegionTruth> regions;
 };
 
-// The worker's semantics written out independently: per-partition watermark (decision 1),
+// The worker's semantics written out independently: per-partition watermark (docs/ARCHITECTURE.md),
 // 1-minute windows, region = profile region, else the event's, else "unknown".
 class Truth {
   public:

@@ -1,6 +1,6 @@
 #pragma once
 // Errors cross module boundaries as exceptions and are turned into a message and
-// an exit status once, at the command boundary (commands/registry.cpp).
+// an exit status once, at the command boundary (cli/run_cli.cpp).
 #include <stdexcept>
 #include <string>
 

@@ -1,12 +1,16 @@
 #pragma once
 // Human formatting shared by every view: durations, counts, bytes, display width.
 #include <string>
+#include <string_view>
 
 namespace ebap {
 
 std::string fmt_duration_ms(double ms); // "850 ms", "2.1 s", "3m 05s", "2h 01m"
 std::string fmt_count(double n);        // 950, 1.2K, 3.4M
 std::string fmt_bytes(double n);        // 512 B, 1.2 KiB, 3.4 MiB
+
+// %XX (upper-case hex) for every byte but A-Z a-z 0-9 and the characters in `keep`.
+std::string percent_encode(std::string_view s, std::string_view keep);
 
 // Display width of a UTF-8 string (wcwidth per code point).
 int display_width(const std::string& s);

@@ -33,6 +33,7 @@ std::string resolve_path(const std::string& file) {
     if (file.find('/') != std::string::npos) return file;
     const char* path = std::getenv("PATH");
     std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    dirs += ":/usr/sbin:/sbin"; // servers (redis-server on some systems) live there
     std::size_t at = 0;
     while (at <= dirs.size()) {
         std::size_t colon = dirs.find(':', at);
@@ -49,6 +50,7 @@ ExecPlan plan_exec(const std::vector<std::string>& argv, const SpawnOptions& opt
     ExecPlan p;
     p.path = resolve_path(argv[0]);
     auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
+    // "NAME=VALUE" sets NAME, a bare "NAME" removes it.
     for (char** e = environ; e && *e; ++e) {
         const std::string entry = *e;
         bool overridden = false;
@@ -68,29 +70,39 @@ ExecPlan plan_exec(const std::vector<std::string>& argv, const SpawnOptions& opt
 }
 
 // Runs in the child after fork: only async-signal-safe calls until exec.
-[[noreturn]] void exec_child(const ExecPlan& plan, const SpawnOptions& opts, int out_fd, uid_t uid,
-                             gid_t gid, bool switch_user) {
-    if (out_fd >= 0) {
-        dup2(out_fd, STDOUT_FILENO);
-        dup2(out_fd, STDERR_FILENO);
-    }
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+[[noreturn]] void exec_child(const ExecPlan& plan, const SpawnOptions& opts, const ChildIo& io,
+                             int status_fd, pid_t parent, uid_t uid, gid_t gid,
+                             bool switch_user) {
+    const int devnull = open("/dev/null", O_RDWR);
+    dup2(io.in_fd >= 0 ? io.in_fd : devnull, STDIN_FILENO);
+    dup2(io.out_fd >= 0 ? io.out_fd : devnull, STDOUT_FILENO);
+    dup2(io.err_fd >= 0 ? io.err_fd : devnull, STDERR_FILENO);
     setpgid(0, 0); // own process group: a terminal's Ctrl-C reaches us, we stop children
-    if (switch_user) {
-        if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
-    }
+    int e = 0;
+    if (switch_user && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0))
+        e = errno;
     // Set after the uid change, which clears it.
-    if (opts.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
-    execve(plan.path.c_str(), plan.argv.data(), plan.envp.data());
+    if (!e && opts.death_signal) {
+        prctl(PR_SET_PDEATHSIG, opts.death_signal);
+        if (getppid() != parent) _exit(1); // the parent died before the signal was armed
+    }
+    if (!e) {
+        execve(plan.path.c_str(), plan.argv.data(), plan.envp.data());
+        e = errno;
+    }
+    ssize_t ignored = write(status_fd, &e, sizeof e);
+    (void)ignored;
     _exit(127);
 }
 
-pid_t fork_exec(const std::vector<std::string>& argv, const SpawnOptions& opts, int out_fd) {
+} // namespace
+
+pid_t start_child(const std::vector<std::string>& argv, const SpawnOptions& opts,
+                  const ChildIo& io) {
     if (argv.empty()) throw Error("internal: empty command line");
     uid_t uid = 0;
     gid_t gid = 0;
-    bool switch_user = !opts.run_as.empty() && geteuid() == 0;
+    const bool switch_user = !opts.run_as.empty() && geteuid() == 0;
     if (switch_user) {
         passwd* pw = getpwnam(opts.run_as.c_str());
         if (!pw) throw Error("cannot run " + argv[0] + " as unknown user '" + opts.run_as + "'");
@@ -98,13 +110,32 @@ pid_t fork_exec(const std::vector<std::string>& argv, const SpawnOptions& opts, 
         gid = pw->pw_gid;
     }
     const ExecPlan plan = plan_exec(argv, opts);
-    pid_t pid = fork();
-    if (pid < 0) throw Error("cannot start " + argv[0] + ": " + std::strerror(errno));
-    if (pid == 0) exec_child(plan, opts, out_fd, uid, gid, switch_user);
+    int status[2];
+    if (pipe2(status, O_CLOEXEC) != 0)
+        throw Error("cannot start " + argv[0] + ": " + std::strerror(errno));
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        const int e = errno;
+        close(status[0]);
+        close(status[1]);
+        throw Error("cannot start " + argv[0] + ": " + std::strerror(e));
+    }
+    if (pid == 0) exec_child(plan, opts, io, status[1], parent, uid, gid, switch_user);
+    setpgid(pid, pid); // also from the parent: no race with an early kill(-pid)
+    close(status[1]);
+    int exec_errno = 0;
+    ssize_t got;
+    while ((got = read(status[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+    }
+    close(status[0]);
+    if (got == sizeof exec_errno) {
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        throw Error("cannot run " + argv[0] + ": " + std::strerror(exec_errno));
+    }
     return pid;
 }
-
-} // namespace
 
 pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& opts) {
     int fd = open(opts.log_file.empty() ? "/dev/null" : opts.log_file.c_str(),
@@ -117,7 +148,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
     }
     pid_t pid;
     try {
-        pid = fork_exec(argv, opts, fd);
+        pid = start_child(argv, opts, {.out_fd = fd, .err_fd = fd});
     } catch (...) {
         close(fd);
         throw;
@@ -132,7 +163,7 @@ RunResult run_process(const std::vector<std::string>& argv, int timeout_ms,
     if (pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
     pid_t pid;
     try {
-        pid = fork_exec(argv, opts, fds[1]);
+        pid = start_child(argv, opts, {.out_fd = fds[1], .err_fd = fds[1]});
     } catch (...) {
         close(fds[0]);
         close(fds[1]);

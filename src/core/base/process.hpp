@@ -1,5 +1,6 @@
 #pragma once
 // Child processes without a shell: spawn, run with a deadline, stop.
+#include <csignal>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -9,9 +10,23 @@ namespace ebap {
 struct SpawnOptions {
     std::string run_as;           // user name to switch to (when we are root), empty = stay
     std::string log_file;         // stdout+stderr appended here; empty = /dev/null
-    bool die_with_parent = true;  // PR_SET_PDEATHSIG: no orphan survives us
-    std::vector<std::string> env; // extra NAME=VALUE entries
+    // PR_SET_PDEATHSIG: no orphan survives us (Linux sends it when the forking *thread*
+    // exits: start long-lived children from a long-lived thread). 0: keep running.
+    int death_signal = SIGTERM;
+    // Over this process's environment: "NAME=VALUE" sets, a bare "NAME" removes.
+    std::vector<std::string> env;
 };
+
+// The one way this project starts a child. argv, environment and executable path are
+// prepared before fork (a multi-threaded parent's child may only make async-signal-safe
+// calls); the child gets its own process group, /dev/null or `in_fd` as stdin, the given
+// stdout/stderr (-1: /dev/null). An exec failure is reported back through a close-on-exec
+// pipe and thrown as Error("cannot run ARGV0: reason"); returns the pid.
+struct ChildIo {
+    int in_fd = -1, out_fd = -1, err_fd = -1;
+};
+pid_t start_child(const std::vector<std::string>& argv, const SpawnOptions& opts,
+                  const ChildIo& io);
 
 // Starts argv[0] (PATH lookup) and returns its pid; throws Error naming argv[0].
 pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& opts = {});

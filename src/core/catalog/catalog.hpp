@@ -7,7 +7,7 @@
 
 namespace ebap {
 
-// How one service is probed. `kind` is one of the DESIGN probe kinds:
+// How one service is probed. `kind` is one of the probe kinds (core/probe/probe_kinds.cpp):
 // kafka redis postgres trino schema-registry kafka-connect minio spark flink
 // grafana prometheus iceberg-rest http tcp command.
 struct ProbeSpec {

@@ -1,5 +1,7 @@
 #include "core/collect/collector.hpp"
 
+#include "core/base/backoff.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -71,7 +73,7 @@ std::uint64_t CollectorBase::take_lapsed() {
 
 void CollectorBase::loop() {
     using Clock = std::chrono::steady_clock;
-    int failures = 0;
+    Backoff backoff(std::chrono::duration_cast<Ms>(interval() * 2), max_backoff_);
     for (;;) {
         const auto began = Clock::now();
         bool failed = false;
@@ -82,14 +84,16 @@ void CollectorBase::loop() {
             round_failed(e.what(), std::chrono::duration<double, std::milli>(Clock::now() - began)
                                        .count());
         }
-        failures = failed ? failures + 1 : 0;
         std::unique_lock lock(mu_);
         const Ms interval = interval_;
         // Back off on errors: 2x, 4x, ... the interval, capped.
-        Ms wait = interval;
-        for (int i = 0; i < std::min(failures, 16) && wait < max_backoff_; ++i)
-            wait *= 2;
-        wait = std::max(interval, std::min(wait, max_backoff_));
+        if (failed) {
+            if (backoff.wait().count() == 0) backoff = Backoff(interval * 2, max_backoff_);
+            backoff.failed();
+        } else {
+            backoff.succeeded();
+        }
+        const Ms wait = std::max(interval, backoff.wait());
         // Ticks that fell inside the round lapse rather than queue up.
         const auto took = std::chrono::duration_cast<Ms>(Clock::now() - began);
         if (took > interval && interval.count() > 0)

@@ -6,6 +6,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,13 +25,13 @@ const std::vector<ConfigKey>& config_keys() {
          "Kafka bootstrap servers"},
         {"kafka.groups", nullptr, "ebapctl-workers", false, true,
          "consumer groups watched by lag views"},
-        {"kafka.timeout_ms", nullptr, "5000", false, false, "Kafka admin call deadline"},
+        {"kafka.timeout_ms", nullptr, "5000", false, false, "Kafka admin call deadline", ConfigType::Int, 100, 600000},
         {"redis.host", "REDIS_HOST", "localhost", false, false, "Redis host"},
-        {"redis.port", "REDIS_PORT", "6379", false, false, "Redis port"},
+        {"redis.port", "REDIS_PORT", "6379", false, false, "Redis port", ConfigType::Int, 1, 65535},
         {"redis.password", "REDIS_PASSWORD", "", true, false, "Redis password"},
         {"redis.prefix", nullptr, "ebap:", false, false, "hot-path key prefix"},
-        {"redis.connect_timeout_ms", nullptr, "2000", false, false, "Redis connect deadline"},
-        {"redis.timeout_ms", nullptr, "5000", false, false, "Redis command deadline"},
+        {"redis.connect_timeout_ms", nullptr, "2000", false, false, "Redis connect deadline", ConfigType::Int, 1, 600000},
+        {"redis.timeout_ms", nullptr, "5000", false, false, "Redis command deadline", ConfigType::Int, 1, 600000},
         {"trino.url", "TRINO_URL", "http://localhost:8085", false, false, "Trino coordinator"},
         {"trino.user", "TRINO_USER", "ebapctl", false, false, "Trino user"},
         {"trino.password", "TRINO_PASSWORD", "", true, false, "Trino password"},
@@ -38,36 +41,36 @@ const std::vector<ConfigKey>& config_keys() {
         {"minio.root_password", "MINIO_ROOT_PASSWORD", "minioadmin", true, false, "S3 secret key"},
         {"minio.region", nullptr, "us-east-1", false, false, "S3 signing region"},
         {"postgres.host", "PGHOST", "localhost", false, false, "PostgreSQL host"},
-        {"postgres.port", "PGPORT", "5432", false, false, "PostgreSQL port"},
+        {"postgres.port", "PGPORT", "5432", false, false, "PostgreSQL port", ConfigType::Int, 1, 65535},
         {"postgres.user", "PGUSER", "postgres", false, false, "PostgreSQL user"},
         {"postgres.password", "PGPASSWORD", "", true, false, "PostgreSQL password"},
         {"postgres.dbname", "PGDATABASE", "ebap", false, false, "PostgreSQL database"},
         {"paths.state_dir", "EBAP_STATE_DIR", "", false, false, "runtime state, logs, job records"},
         {"paths.cold_root", "EBAP_COLD_ROOT", "", false, false,
          "cold-path root: directory or s3://bucket/prefix"},
-        {"probe.timeout_ms", nullptr, "2000", false, false, "per-probe deadline"},
-        {"probe.interval_ms", nullptr, "2000", false, false, "probe round interval"},
-        {"lag.window", nullptr, "10", false, false, "observations in the lag evaluation window"},
-        {"lag.interval_ms", nullptr, "2000", false, false, "lag collector round interval"},
-        {"kpi.interval_ms", nullptr, "1000", false, false, "KPI and region collector interval"},
+        {"probe.timeout_ms", nullptr, "2000", false, false, "per-probe deadline", ConfigType::Int, 1, 600000},
+        {"probe.interval_ms", nullptr, "2000", false, false, "probe round interval", ConfigType::Int, 100, 3600000},
+        {"lag.window", nullptr, "10", false, false, "observations in the lag evaluation window", ConfigType::Int, 1, 1000},
+        {"lag.interval_ms", nullptr, "2000", false, false, "lag collector round interval", ConfigType::Int, 100, 3600000},
+        {"kpi.interval_ms", nullptr, "1000", false, false, "KPI and region collector interval", ConfigType::Int, 100, 3600000},
         {"worker.metrics_interval_ms", nullptr, "1000", false, false,
-         "worker metrics collector interval"},
+         "worker metrics collector interval", ConfigType::Int, 100, 3600000},
         {"worker.metrics_url", nullptr, "", false, false,
          "an external worker's /metrics URL to scrape (empty: the in-process workers)"},
         {"lag.stop_after_s", nullptr, "300", false, false,
-         "no commit for this long with lag > 0 is STOP"},
+         "no commit for this long with lag > 0 is STOP", ConfigType::Int, 1, 2592000},
         {"worker.group", nullptr, "ebapctl-workers", false, false, "worker consumer group"},
-        {"worker.threads", nullptr, "2", false, false, "worker consumer threads"},
-        {"worker.flush_ms", nullptr, "1000", false, false, "hot-path flush interval"},
-        {"worker.cold_flush_s", nullptr, "60", false, false, "cold-path object interval"},
+        {"worker.threads", nullptr, "2", false, false, "worker consumer threads", ConfigType::Int, 1, 64},
+        {"worker.flush_ms", nullptr, "1000", false, false, "hot-path flush interval", ConfigType::Int, 10, 600000},
+        {"worker.cold_flush_s", nullptr, "60", false, false, "cold-path object interval", ConfigType::Int, 1, 86400},
         {"worker.cold_batch_mib", nullptr, "32", false, false,
-         "cold-path bytes a thread holds before it writes"},
-        {"worker.cold_zstd_level", nullptr, "1", false, false, "cold-path zstd level (1-19)"},
-        {"worker.watermark_delay_s", nullptr, "600", false, false, "event-time watermark delay"},
-        {"worker.p95_warn_ms", nullptr, "500", false, false, "region health warn at p95"},
-        {"worker.p95_crit_ms", nullptr, "1500", false, false, "region health crit at p95"},
-        {"worker.error_warn", nullptr, "0.02", false, false, "region health warn error rate"},
-        {"worker.error_crit", nullptr, "0.10", false, false, "region health crit error rate"},
+         "cold-path bytes a thread holds before it writes", ConfigType::Int, 1, 4096},
+        {"worker.cold_zstd_level", nullptr, "1", false, false, "cold-path zstd level (1-19)", ConfigType::Int, 1, 19},
+        {"worker.watermark_delay_s", nullptr, "600", false, false, "event-time watermark delay", ConfigType::Int, 0, 604800},
+        {"worker.p95_warn_ms", nullptr, "500", false, false, "region health warn at p95", ConfigType::Number, 0, 1e9},
+        {"worker.p95_crit_ms", nullptr, "1500", false, false, "region health crit at p95", ConfigType::Number, 0, 1e9},
+        {"worker.error_warn", nullptr, "0.02", false, false, "region health warn error rate", ConfigType::Number, 0, 1},
+        {"worker.error_crit", nullptr, "0.10", false, false, "region health crit error rate", ConfigType::Number, 0, 1},
     };
     return keys;
 }
@@ -93,7 +96,7 @@ static std::vector<std::string> split_list(const std::string& s) {
     return out;
 }
 
-Config Config::defaults() {
+Config Config::builtin() {
     Config c;
     for (const auto& k : config_keys()) {
         ConfigValue v;
@@ -102,9 +105,34 @@ Config Config::defaults() {
         if (k.is_list) v.list = split_list(k.fallback);
         c.values_[k.key] = v;
     }
+    return c;
+}
+
+Config Config::defaults() {
+    Config c = builtin();
     c.apply_env();
     c.derive_paths();
+    c.validate();
     return c;
+}
+
+void Config::validate() const {
+    for (const auto& k : config_keys()) {
+        if (k.type == ConfigType::Text) continue;
+        const ConfigValue& v = value(k.key);
+        const bool integer = k.type == ConfigType::Int;
+        const std::string range =
+            integer ? fmt::format("an integer from {:.0f} to {:.0f}", k.min, k.max)
+                    : fmt::format("a number from {} to {}", k.min, k.max);
+        double n = 0;
+        const char* b = v.text.data();
+        const char* e = b + v.text.size();
+        auto [ptr, ec] = std::from_chars(b, e, n);
+        const bool parsed = ec == std::errc() && ptr == e && b != e && std::isfinite(n);
+        if (!parsed || (integer && n != std::floor(n)) || n < k.min || n > k.max)
+            throw UsageError(v.origin + ": key '" + k.key + "' must be " + range + ", got '" +
+                             v.text + "'");
+    }
 }
 
 void Config::apply_env() {
@@ -156,14 +184,7 @@ static std::string where(const std::string& path, const toml::source_region& src
 }
 
 Config Config::from_toml(const std::string& text, const std::string& path) {
-    Config c;
-    for (const auto& k : config_keys()) {
-        ConfigValue v;
-        v.text = k.fallback;
-        v.is_list = k.is_list;
-        if (k.is_list) v.list = split_list(k.fallback);
-        c.values_[k.key] = v;
-    }
+    Config c = builtin();
     c.file_ = path;
     toml::table root;
     try {
@@ -217,6 +238,7 @@ Config Config::from_toml(const std::string& text, const std::string& path) {
     }
     c.apply_env();
     c.derive_paths();
+    c.validate();
     return c;
 }
 

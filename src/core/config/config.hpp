@@ -15,8 +15,11 @@ struct ConfigValue {
     std::string origin = "default"; // "default", "FILE:LINE", "env NAME", "flag --x"
 };
 
-// One known key: its default, the environment variable that overrides it, and
-// whether it is a secret (shown as ****).
+enum class ConfigType { Text, Int, Number };
+
+// One known key: its default, the environment variable that overrides it, whether it is
+// a secret (shown as ****), and for numbers their type and range, checked once at load
+// for every command (the error names the file:line or variable the value came from).
 struct ConfigKey {
     const char* key;
     const char* env; // nullptr when no environment override exists
@@ -24,6 +27,8 @@ struct ConfigKey {
     bool secret;
     bool is_list;
     const char* help;
+    ConfigType type = ConfigType::Text;
+    double min = 0, max = 0; // inclusive, for Int and Number
 };
 
 const std::vector<ConfigKey>& config_keys();
@@ -58,7 +63,9 @@ class Config {
     std::string pg_conninfo() const;
 
   private:
+    static Config builtin(); // every key at its fallback, no environment
     void apply_env();
+    void validate() const;
     void derive_paths();
     std::map<std::string, ConfigValue> values_;
     std::string file_;

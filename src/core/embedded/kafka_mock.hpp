@@ -7,7 +7,7 @@
 // kernel picks; the API has no way to choose one. Read bootstrap() after
 // construction (and publish it, e.g. `ebapctl broker --bootstrap-file`).
 // Limits of the mock (no ListGroups/DescribeGroups/CreateTopics, ~5 MiB kept
-// per partition) are listed in DESIGN.md.
+// per partition) are listed in docs/ARCHITECTURE.md, "Embedded Kafka broker".
 #include <cstdint>
 #include <string>
 
@@ -31,7 +31,7 @@ class EmbeddedKafka {
     // The mock has no CreateTopics: topics are made here. replication_factor is
     // capped at the broker count. Throws Error (also when the topic exists).
     void create_topic(const std::string& name, int partitions, int replication_factor = 3);
-    // The topics of DESIGN.md: ebap.events.raw (raw_partitions), ebap.metrics.telemetry 6,
+    // The topics of core/kafka/topics.hpp: ebap.events.raw (raw_partitions), ebap.metrics.telemetry 6,
     // ebap.cdc.users 3, ebap.audit.logs 1, ebap.events.dlq 1.
     void create_design_topics(int raw_partitions = 6);
 

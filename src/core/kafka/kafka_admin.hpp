@@ -9,6 +9,7 @@
 // client handle; the caller stops waiting at the deadline and the worker frees
 // the handle whenever it finishes. Nothing is ever printed: librdkafka's log
 // lines are kept for error messages.
+#include "core/kafka/topic_partition.hpp"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,11 +45,6 @@ struct Watermark {
 struct TopicWatermarks {
     std::string topic;
     std::vector<Watermark> partitions; // index == partition id
-};
-
-struct TopicPartition {
-    std::string topic;
-    int32_t partition = 0;
 };
 
 struct CommittedOffset {

@@ -85,9 +85,9 @@ GroupLag compute_group_lag(const std::string& group, const std::vector<TopicOffs
 
 std::vector<PartitionInput> observe_group(LagHistory& history, const GroupLag& lag, int64_t ts_ms) {
     std::vector<PartitionInput> inputs;
-    std::vector<PartitionKey> keys;
+    std::vector<TopicPartition> keys;
     for (const auto& p : lag.partitions) {
-        PartitionKey key{p.topic, p.partition};
+        TopicPartition key{p.topic, p.partition};
         if (p.error.empty()) history.add(key, Observation{ts_ms, p.high, p.committed, p.lag, 0});
         inputs.push_back({key, p.error});
         keys.push_back(std::move(key));

@@ -26,7 +26,7 @@ const char* lag_status_name(LagStatus s) {
     return "ERR";
 }
 
-void LagHistory::add(const PartitionKey& key, Observation o) {
+void LagHistory::add(const TopicPartition& key, Observation o) {
     auto& w = windows_[key];
     if (!w.empty() && o.high < w.back().high) w.clear();
     if (!w.empty() && w.back().committed == o.committed)
@@ -38,17 +38,17 @@ void LagHistory::add(const PartitionKey& key, Observation o) {
         w.pop_front();
 }
 
-void LagHistory::retain(const std::vector<PartitionKey>& keep) {
-    std::set<PartitionKey> wanted(keep.begin(), keep.end());
+void LagHistory::retain(const std::vector<TopicPartition>& keep) {
+    std::set<TopicPartition> wanted(keep.begin(), keep.end());
     std::erase_if(windows_, [&](const auto& kv) { return !wanted.count(kv.first); });
 }
 
-const ObservationWindow* LagHistory::window(const PartitionKey& key) const {
+const ObservationWindow* LagHistory::window(const TopicPartition& key) const {
     auto it = windows_.find(key);
     return it == windows_.end() ? nullptr : &it->second;
 }
 
-void LagHistory::restore(const PartitionKey& key, ObservationWindow w) {
+void LagHistory::restore(const TopicPartition& key, ObservationWindow w) {
     while (w.size() > size_)
         w.pop_front();
     windows_[key] = std::move(w);

@@ -20,6 +20,7 @@
 //         (the consumer is too slow for its input)
 //   OK    otherwise (lag shrinks somewhere in the window)
 // The group's status is its worst partition's.
+#include "core/kafka/topic_partition.hpp"
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -46,12 +47,6 @@ struct Observation {
     int64_t since_ms = 0; // first observation that saw this committed offset (kept by LagHistory)
 };
 
-struct PartitionKey {
-    std::string topic;
-    int32_t partition = 0;
-    auto operator<=>(const PartitionKey&) const = default;
-};
-
 using ObservationWindow = std::deque<Observation>;
 
 // The windows of one consumer group.
@@ -61,18 +56,18 @@ class LagHistory {
     // Appends an observation: carries since_ms forward while the committed offset
     // is unchanged, drops the oldest beyond the window, and restarts the window
     // when the high watermark went backwards (topic or cluster recreated).
-    void add(const PartitionKey& key, Observation o);
+    void add(const TopicPartition& key, Observation o);
     // Forgets partitions not in `keep` (topics deleted, group moved on).
-    void retain(const std::vector<PartitionKey>& keep);
-    const ObservationWindow* window(const PartitionKey& key) const;
-    const std::map<PartitionKey, ObservationWindow>& windows() const { return windows_; }
+    void retain(const std::vector<TopicPartition>& keep);
+    const ObservationWindow* window(const TopicPartition& key) const;
+    const std::map<TopicPartition, ObservationWindow>& windows() const { return windows_; }
     // Restores a stored window as is (trimmed to the window size).
-    void restore(const PartitionKey& key, ObservationWindow w);
+    void restore(const TopicPartition& key, ObservationWindow w);
     std::size_t size() const { return size_; }
 
   private:
     std::size_t size_;
-    std::map<PartitionKey, ObservationWindow> windows_;
+    std::map<TopicPartition, ObservationWindow> windows_;
 };
 
 struct PartitionVerdict {
@@ -87,7 +82,7 @@ PartitionVerdict evaluate_partition(const ObservationWindow& w, int64_t now_ms,
                                     const LagRules& rules, const std::string& fetch_error = {});
 
 struct PartitionInput {
-    PartitionKey key;
+    TopicPartition key;
     std::string error; // fetch error this round
 };
 

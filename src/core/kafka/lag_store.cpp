@@ -28,7 +28,7 @@ LagHistory load_lag_history(const std::string& state_dir, const std::string& boo
     if (parts == doc.end() || !parts->is_array()) return h;
     for (const auto& p : *parts) {
         if (!p.is_object() || !p.contains("obs") || !p["obs"].is_array()) continue;
-        PartitionKey key{p.value("topic", ""), p.value("partition", 0)};
+        TopicPartition key{p.value("topic", ""), p.value("partition", 0)};
         ObservationWindow w;
         for (const auto& o : p["obs"]) {
             if (!o.is_array() || o.size() != 5) continue;

@@ -1,5 +1,6 @@
 // command probe: run an argv (no shell) in its own process group; exit 0 is UP.
 // Past the deadline the whole group is killed, so a hung check never outlives it.
+#include "core/base/process.hpp"
 #include "core/probe/probe_kinds.hpp"
 
 #include <fmt/format.h>
@@ -84,42 +85,21 @@ ProbeResult probe_command(const ProbeSpec& spec, int timeout_ms) {
     if (program.empty())
         return finish(Health::Down, "command not found: " + spec.command[0], start);
 
-    std::vector<char*> argv;
-    for (const auto& a : spec.command)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+    std::vector<std::string> argv = spec.command;
+    argv[0] = program;
 
-    Pipe out, err, exec_status;
-    if (!out.open() || !err.open() || !exec_status.open())
+    Pipe out, err;
+    if (!out.open() || !err.open())
         return finish(Health::Unknown, std::string("cannot create pipes: ") + std::strerror(errno),
                       start);
-
-    pid_t pid = fork();
-    if (pid < 0)
-        return finish(Health::Unknown, std::string("cannot fork: ") + std::strerror(errno), start);
-    if (pid == 0) {
-        setpgid(0, 0);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) dup2(devnull, 0);
-        dup2(out.fd[1], 1);
-        dup2(err.fd[1], 2);
-        execv(program.c_str(), argv.data());
-        int e = errno;
-        ssize_t ignored = write(exec_status.fd[1], &e, sizeof e);
-        (void)ignored;
-        _exit(127);
+    pid_t pid = -1;
+    try {
+        pid = start_child(argv, {}, {.out_fd = out.fd[1], .err_fd = err.fd[1]});
+    } catch (const std::exception& e) {
+        return finish(Health::Down, e.what(), start);
     }
-    setpgid(pid, pid); // also from the parent: no race with an early kill
     out.close_end(1);
     err.close_end(1);
-    exec_status.close_end(1);
-
-    int exec_errno = 0;
-    if (read(exec_status.fd[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
-        waitpid(pid, nullptr, 0);
-        return finish(Health::Down,
-                      fmt::format("cannot run {}: {}", program, std::strerror(exec_errno)), start);
-    }
 
     std::string out_text, err_text;
     std::array<bool, 2> open_fd{true, true};

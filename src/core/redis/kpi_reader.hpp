@@ -1,5 +1,5 @@
 #pragma once
-// Typed reads of the Redis hot-path contract (DESIGN.md "Redis hot-path
+// Typed reads of the Redis hot-path contract (docs/ARCHITECTURE.md, "Redis hot-path
 // contract"). Bad data never throws: a missing key, a key of the wrong type or
 // an unparseable field reads as unknown (nullopt) with a note saying why. Only
 // an unreachable or refusing server throws ebap::Error (from RedisClient).

@@ -1,5 +1,5 @@
 #pragma once
-// Clickstream events (DESIGN.md "Kafka topics and record formats"): the hot-path decoder
+// Clickstream events (docs/ARCHITECTURE.md, "Clickstream event"): the hot-path decoder
 // (simdjson On-Demand, no DOM, no exceptions, no allocation beyond Event's own strings)
 // and the enriched NDJSON line the cold path stores.
 #include <cstddef>

@@ -1,9 +1,9 @@
 #pragma once
 // Service telemetry (topic ebap.metrics.telemetry, records {service, region, metric,
 // value, ts}): the worker keeps the latest value per service and metric in the hash
-// `<prefix>svc:<service>` (fields <metric>, <metric>:ts, region). They are plain HSETs
-// sent just BEFORE the MULTI/EXEC that commits the records' offsets: latest values are
-// idempotent, so a replay after a crash between the two writes the same values again.
+// `<prefix>svc:<service>` (fields <metric>, <metric>:ts, region). The HSETs go inside the
+// MULTI/EXEC that commits the records' offsets (fencing guards them too); latest values
+// are idempotent, so a replay writes the same values again.
 #include <cstdint>
 #include <map>
 #include <memory>

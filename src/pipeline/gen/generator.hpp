@@ -1,7 +1,7 @@
 #pragma once
 // Synthetic clickstream for `ebapctl gen` and the tests: a Markov chain per
 // session (view <-> search -> cart -> purchase, exit from every state, login
-// and logout around it), many sessions interleaved, JSON per DESIGN
+// and logout around it), many sessions interleaved, JSON per docs/ARCHITECTURE.md,
 // "Clickstream event". Deterministic for a seed and a sequence of clock values.
 // Also the Debezium change events of public.users that `ebapctl seed` writes.
 #include <cstdint>

@@ -17,10 +17,8 @@ namespace ebap::pipeline {
 class BulkProducer {
   public:
     // How long a record may wait for more to share its batch (linger.ms). Every message
-    // set costs a broker per fetch, and the embedded mock broker finds a fetch's offset
-    // by walking the partition's message sets from the first one: at 5 ms its walks took
-    // ~70 % of a core at 5000 events/s and a 1M-event drain took ~30 % longer; at 100 ms
-    // ~10 % of a core (bench/README.md, session 6). Dashboards refresh once a second.
+    // set costs a broker per fetch (the embedded mock walks a partition's sets from the
+    // first; bench/README.md has the numbers); dashboards refresh once a second anyway.
     static constexpr int kDefaultLingerMs = 100;
 
     // Connects and fetches metadata within timeout_ms; throws Error when the

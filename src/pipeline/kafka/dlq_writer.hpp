@@ -1,5 +1,5 @@
 #pragma once
-// The dead-letter producer of one consumer thread (decision 4): records go out with the
+// The dead-letter producer of one consumer thread (docs/ARCHITECTURE.md, "Dead letters before offsets"): records go out with the
 // original key and bytes and headers error / source.topic / source.partition /
 // source.offset, acks=all and idempotence on. A copy of each record is kept until its
 // delivery is confirmed, so the flush that commits the covering offsets can wait for

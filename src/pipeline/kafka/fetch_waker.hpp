@@ -6,8 +6,7 @@
 // thread wakes up: on network I/O, on an op for it, or after its 1 s idle timeout (2.1.0
 // added fetch.queue.backoff.ms for exactly this). A consumer that works slower than its
 // fetchers would therefore sit on an empty queue for up to a second every time the queue
-// filled - or, with limits high enough never to fill, hold the whole backlog in memory
-// (1M events prefetched: ~450 MiB and ~110k page faults in the benchmark).
+// filled - or, with limits high enough never to fill, hold the whole backlog in memory.
 //
 // The waker lets the limits be small: the consumer thread reports the queue length after
 // every consume call; once the queue was at least half full, the waker (its own thread,

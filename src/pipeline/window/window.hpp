@@ -1,5 +1,5 @@
 #pragma once
-// Event-time windows of one consumer thread (pipeline spec, decisions 1 and 2): 1-minute
+// Event-time windows of one consumer thread (docs/ARCHITECTURE.md, "Per-partition watermark"): 1-minute
 // tumbling windows, a watermark per partition, and the aggregate DELTA since the last
 // flush. Windows themselves live in Redis; this holds one batch.
 #include "pipeline/decode/event.hpp"

@@ -13,8 +13,6 @@
 namespace ebap::pipeline {
 namespace {
 
-constexpr int kFirstBackoffMs = 100;
-constexpr int kMaxBackoffMs = 5000;
 
 std::int64_t micros_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
@@ -31,7 +29,7 @@ void ConsumerThread::seal() {
         Range& r = event_ranges_[p];
         if (r.first < 0) continue;
         const auto part = static_cast<std::int32_t>(p);
-        // Decision 1: the partition's max ts as of the batch's last record, beside its offset.
+        // Per-partition watermark (docs/ARCHITECTURE.md): the partition's max ts as of the batch's last record, beside its offset.
         s.positions[{sh_.events_topic, part}] = {r.next, agg_.max_ts(part), std::nullopt};
         r = Range{};
     }
@@ -68,7 +66,7 @@ bool ConsumerThread::commit_sealed(bool final) {
     Sealed& s = *sealed_;
     const auto t0 = Clock::now();
     try {
-        // 1. DLQ records of the batch are in Kafka before its offsets commit (decision 4).
+        // 1. DLQ records of the batch are in Kafka before its offsets commit (ARCHITECTURE.md, "Dead letters before offsets").
         if (!dlq_.flush(final ? 30000 : 10000))
             throw Error(dlq_.last_error().empty() ? "DLQ deliveries not confirmed in time"
                                                   : dlq_.last_error());
@@ -162,18 +160,16 @@ void ConsumerThread::report_drain(const TopicPartition& tp) {
     if (next >= 0) sh_.drain->report(tp, next);
 }
 
+ConsumerThread::SinkTimer::~SinkTimer() {
+    const std::int64_t us = micros_since(t0);
+    self.sink_us_ += us;
+    ThreadMetrics::add(counter, us);
+}
+
 bool ConsumerThread::flush_cold() {
     if (!cold_ || cold_records_ == 0) return true;
     const auto tc = Clock::now();
-    struct Account {
-        ConsumerThread& self;
-        Clock::time_point t0;
-        ~Account() {
-            const std::int64_t us = micros_since(t0);
-            self.sink_us_ += us;
-            ThreadMetrics::add(self.m_.cold_us, us);
-        }
-    } account{*this, tc};
+    const SinkTimer timer(*this, m_.cold_us);
     try {
         // Every partition of the batch is in the call, with lines or without (that is what
         // clears a crashed run's leftovers at and after its first offset).
@@ -202,9 +198,7 @@ bool ConsumerThread::flush_cold() {
                       cold_records_, what);
         last_sink_error_ = what;
         cold_failing_ = true;
-        cold_backoff_ms_ =
-            cold_backoff_ms_ ? std::min(cold_backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
-        cold_retry_ = Clock::now() + std::chrono::milliseconds(cold_backoff_ms_);
+        cold_backoff_.failed();
         if (!paused_) set_paused(true);
         return false;
     }
@@ -230,7 +224,7 @@ void ConsumerThread::drop_cold() {
     cold_held_ = 0;
     cold_started_ = Clock::now();
     cold_failing_ = false;
-    cold_backoff_ms_ = 0;
+    cold_backoff_.succeeded();
 }
 
 void ConsumerThread::commit_to_kafka(const std::map<TopicPartition, std::int64_t>& offsets,
@@ -252,24 +246,14 @@ bool ConsumerThread::flush(bool final) {
         if (open_records_ == 0 && cold_written_.empty()) return true;
         seal();
     }
-    const auto t0 = Clock::now();
-    struct Account {
-        ConsumerThread& self;
-        Clock::time_point t0;
-        ~Account() {
-            const std::int64_t us = micros_since(t0);
-            self.sink_us_ += us;
-            ThreadMetrics::add(self.m_.flush_us, us);
-        }
-    } account{*this, t0};
+    const SinkTimer timer(*this, m_.flush_us);
     if (commit_sealed(final)) {
-        backoff_ms_ = 0;
+        backoff_.succeeded();
         if (paused_ && !cold_failing_) set_paused(false);
         return true;
     }
     if (fenced_) return false; // nothing left to retry: paused until the rebalance
-    backoff_ms_ = backoff_ms_ ? std::min(backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
-    next_retry_ = Clock::now() + std::chrono::milliseconds(backoff_ms_);
+    backoff_.failed();
     if (!paused_) set_paused(true);
     return false;
 }
@@ -280,7 +264,7 @@ bool ConsumerThread::flush_until(Clock::time_point deadline, bool final) {
         if (fenced_) return false; // the batches were dropped: nothing to commit
         if (!flush_cold()) {
             if (Clock::now() >= deadline) return false;
-            std::this_thread::sleep_until(std::min(cold_retry_, deadline));
+            std::this_thread::sleep_until(std::min(cold_backoff_.next(), deadline));
             continue;
         }
         if (flush(final)) {
@@ -289,7 +273,7 @@ bool ConsumerThread::flush_until(Clock::time_point deadline, bool final) {
         }
         const auto now = Clock::now();
         if (now >= deadline) return false;
-        std::this_thread::sleep_until(std::min(next_retry_, deadline));
+        std::this_thread::sleep_until(std::min(backoff_.next(), deadline));
     }
 }
 
@@ -303,7 +287,7 @@ void ConsumerThread::drop_batches() {
     telemetry_.clear();
     open_records_ = 0;
     dlq_.discard();
-    backoff_ms_ = 0;
+    backoff_.succeeded();
 }
 
 void ConsumerThread::set_paused(bool paused) {

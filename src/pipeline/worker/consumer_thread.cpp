@@ -56,9 +56,8 @@ ConsumerThread::ConsumerThread(int index, WorkerShared& shared)
         // second later, which the FetchWaker prevents. ~16k records of ~200 B are ~3 MiB
         // of payload plus librdkafka's ~250 B per queued record; the byte limit is for big
         // records. Per-partition fetches stay at 1 MiB, so one fetch round of a thread's
-        // partitions does not overshoot the limits by much. (16k, measured on the 1M-event
-        // drain against 32k: same time with both sinks, ~6 % faster hot, less CPU and
-        // 25-35 % less RSS; 8k was slower with both sinks.)
+        // partitions does not overshoot the limits by much (the A/B of the limit is in
+        // bench/README.md).
         .set("fetch.max.bytes", "52428800")
         .set("max.partition.fetch.bytes", "1048576")
         .set("queued.min.messages", std::to_string(kPrefetchRecords))
@@ -165,11 +164,11 @@ void ConsumerThread::loop() {
         if (sh_.drain && sh_.drain->done()) break;
         rejoin_if_fenced_too_long();
         auto now = Clock::now();
-        if (cold_records_ > 0 && (cold_failing_ ? now >= cold_retry_
+        if (cold_records_ > 0 && (cold_failing_ ? cold_backoff_.due(now)
                                                 : now - cold_started_ >= cold_every ||
                                                       cold_held_ >= sh_.cold_batch_bytes))
             flush_cold();
-        if (sealed_ ? now >= next_retry_
+        if (sealed_ ? backoff_.due(now)
                     : (open_records_ > 0 || !cold_written_.empty()) &&
                           now - batch_started_ >= flush_every)
             flush(false);
@@ -361,7 +360,8 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
         claims.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
     std::map<TopicPartition, StoredPosition> stored;
     fenced_ = false;
-    for (int backoff = 100;; backoff = std::min(backoff * 2, 5000)) {
+    Backoff retry(std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+    for (;;) {
         bool for_now = false;
         try {
             sink_.claim(claims);
@@ -389,7 +389,7 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
             rd_kafka_assign(rk_.get(), nullptr);
             return;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+        std::this_thread::sleep_for(retry.failed());
     }
     for (int i = 0; i < partitions->cnt; ++i) {
         rd_kafka_topic_partition_t& tp = partitions->elems[i];
@@ -414,9 +414,8 @@ void ConsumerThread::on_assign(rd_kafka_topic_partition_list_t* partitions) {
             }
         }
         // Offset 0, not the logical BEGINNING, when nothing is stored: BEGINNING first needs
-        // a ListOffsets round, after which a consumer sometimes started fetching ~0.5 s
-        // late (3 of 8 benchmark drains; none of 16 with 0). Should retention have removed
-        // offset 0, the fetch is out of range and auto.offset.reset=earliest moves on.
+        // a ListOffsets round that sometimes delayed the first fetch. Should retention have
+        // removed offset 0, the fetch is out of range and auto.offset.reset=earliest moves on.
         tp.offset = start;
         if (sh_.drain) sh_.drain->report(key, start);
     }

@@ -6,12 +6,12 @@
 // Batches. Records accumulate in the OPEN batch. A flush SEALS it (aggregate delta,
 // telemetry, the offsets and per-partition max ts it covers, and the cold-path offsets
 // written since the last flush) and commits it:
-//   1. wait for the DLQ deliveries (decision 4),
+//   1. wait for the DLQ deliveries (ARCHITECTURE.md, "Dead letters before offsets"),
 //   2. Redis: one MULTI/EXEC with the deltas, the telemetry's latest values and the
-//      offsets (decision 2), fenced (redis_sink.hpp): refused if a partition of the
+//      offsets (ARCHITECTURE.md, "Exactly-once hot path"), fenced (redis_sink.hpp): refused if a partition of the
 //      batch was claimed by another worker since our assignment,
 //   3. Kafka offset commit of the hot offsets (for lag views; Redis offsets are the truth),
-//   4. derived views, at most once per second per process (decision 3).
+//   4. derived views, at most once per second per process (ARCHITECTURE.md, "Derived views").
 // If a stage fails the sealed batch is kept and retried with capped backoff while the
 // thread's partitions are paused: nothing is lost. Memory stays bounded - our "bounded
 // queue": the open batch holds at most max_batch_events records (a full batch is sealed
@@ -21,7 +21,7 @@
 // its partitions are revoked; nothing of it was committed then, so the next owner replays
 // it from the offsets in Redis.
 //
-// The cold path keeps its own, bigger batch (decision 5): enriched lines compressed into
+// The cold path keeps its own, bigger batch (ARCHITECTURE.md, "Cold path"): enriched lines compressed into
 // zstd frames as they come, written as objects every worker.cold_flush_s or once the
 // thread holds worker.cold_batch_mib, then recorded as "<topic>:<p>:cold" next offsets in
 // the following MULTI/EXEC. Few, large objects instead of one per partition per second.
@@ -29,6 +29,7 @@
 // offset only feed the cold path, records below the cold offset only the hot path. The
 // cold path holds every valid event, late ones included (lateness is a property of the
 // streaming windows; the lakehouse keeps the data).
+#include "core/base/backoff.hpp"
 #include "core/redis/redis_client.hpp"
 #include "pipeline/sinks/cold/cold_sink.hpp"
 #include "pipeline/kafka/dlq_writer.hpp"
@@ -50,6 +51,9 @@
 #include <vector>
 
 namespace ebap::pipeline {
+
+// A failing sink is retried after 100 ms, 200 ms, ... up to 5 s.
+inline constexpr std::chrono::milliseconds kFirstRetry{100}, kMaxRetry{5000};
 
 class ConsumerThread {
   public:
@@ -120,6 +124,17 @@ class ConsumerThread {
     // it was assigned at before the first fetch; -1 when neither is known).
     std::vector<std::pair<TopicPartition, std::int64_t>> assigned_positions();
 
+    // Time spent in a sink: added to the thread's sink time (kept out of process_us) and to
+    // the sink's own counter when the scope ends.
+    struct SinkTimer {
+        SinkTimer(ConsumerThread& self, std::atomic<std::int64_t>& counter)
+            : self(self), counter(counter), t0(std::chrono::steady_clock::now()) {}
+        ~SinkTimer();
+        ConsumerThread& self;
+        std::atomic<std::int64_t>& counter;
+        std::chrono::steady_clock::time_point t0;
+    };
+
     // "worker[N]": where this thread's log lines come from.
     std::string who() const { return "worker[" + std::to_string(index_) + "]"; }
 
@@ -170,14 +185,12 @@ class ConsumerThread {
     Clock::time_point cold_started_ = Clock::now();
     std::map<TopicPartition, std::int64_t> cold_written_; // written, not yet in Redis
     bool cold_failing_ = false;
-    int cold_backoff_ms_ = 0;
-    Clock::time_point cold_retry_{};
+    Backoff cold_backoff_{kFirstRetry, kMaxRetry};
     std::optional<Sealed> sealed_;
     bool paused_ = false;
     bool fenced_ = false; // batches dropped after a FencedError; paused until the rebalance
     Clock::time_point fenced_at_{};
-    int backoff_ms_ = 0;
-    Clock::time_point next_retry_{};
+    Backoff backoff_{kFirstRetry, kMaxRetry}; // the sealed batch's commit retries
     std::string last_sink_error_;
 
     // counters published to metrics once per consume call (fewer atomic operations)

@@ -1,5 +1,5 @@
 #pragma once
-// The cold path's write-ahead intent log of one partition (pipeline spec, decision 5):
+// The cold path's write-ahead intent log of one partition (docs/ARCHITECTURE.md, "Cold path"):
 // every object a batch is about to upload, recorded (fsync'd) before the upload, so a
 // replay knows what an earlier, crashed run may have left behind.
 //

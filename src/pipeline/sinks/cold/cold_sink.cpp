@@ -1,5 +1,6 @@
 #include "pipeline/sinks/cold/cold_sink.hpp"
 
+#include "core/base/format.hpp"
 #include "core/base/time.hpp"
 #include "core/config/config.hpp"
 #include "core/base/error.hpp"
@@ -34,22 +35,7 @@ void check_topic(const std::string& topic) {
 } // namespace
 
 std::string hive_escape(std::string_view value) {
-    if (value.empty()) return "unknown";
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(value.size());
-    for (const char ch : value) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_') {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-        }
-    }
-    return out;
+    return value.empty() ? "unknown" : percent_encode(value, "-_");
 }
 
 // ---- ColdCompressor ----
@@ -60,10 +46,8 @@ ColdCompressor::ColdCompressor(int level) : cctx_(ZSTD_createCCtx()), level_(lev
     if (!cctx_) throw Error("cold path: cannot allocate a zstd context");
     auto* cctx = static_cast<ZSTD_CCtx*>(cctx_);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-    // For inputs of a frame's size the fast levels pick an 8-16 Ki-entry hash table, which
-    // on these NDJSON lines misses matches it then looks for again: with 64 Ki entries
-    // level 1 compressed ~33 % faster at the same ratio (7.12 vs 7.13; 32 KiB chunks of
-    // cold-path lines, bench/README.md session 6). Levels that pick a bigger table keep it.
+    // For frame-sized inputs the fast levels pick a small hash table that misses matches on
+    // these NDJSON lines (bench/README.md, session 6); levels that pick a bigger one keep it.
     constexpr unsigned kMinHashLog = 16;
     if (ZSTD_getCParams(level, ColdBatch::kDefaultFrameBytes, 0).hashLog < kMinHashLog)
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, static_cast<int>(kMinHashLog));

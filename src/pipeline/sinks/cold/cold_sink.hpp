@@ -1,5 +1,5 @@
 #pragma once
-// The cold path (pipeline spec, decision 5): enriched events as zstd NDJSON in a Hive
+// The cold path (docs/ARCHITECTURE.md, "Cold path"): enriched events as zstd NDJSON in a Hive
 // layout, exactly once across crashes.
 //
 //   <root>/events/day=YYYY-MM-DD/region=<r>/part-<topic>-<partition>-<first>-<last>.ndjson.zst
@@ -86,11 +86,8 @@ struct ColdGroupData {
 // cold-path interval costs about its compressed size in memory, not its raw size.
 class ColdBatch {
   public:
-    // 32 KiB: a thread holds one open frame per (partition, day, region) - a few hundred -
-    // so the frame size sets that memory, its page faults and its cache misses on every
-    // append. Against 64 KiB frames the 1M-event drain took ~6 % less time and ~10 % less
-    // CPU (two A/B runs of 6 and 8 alternating drains) for ~4.6 % more compressed bytes
-    // (ratio 7.1 instead of 7.45).
+    // A thread holds one open frame per (partition, day, region) - a few hundred - so the
+    // frame size sets that memory and its cache misses (the A/B is in bench/README.md).
     static constexpr std::size_t kDefaultFrameBytes = 32 * 1024;
 
     ColdBatch() = default;
@@ -150,7 +147,7 @@ struct ColdSinkOptions {
     std::string state_dir; // paths.state_dir (intent logs)
     std::string group;     // worker.group
     S3Options s3;          // used when root is s3://
-    int zstd_level = 1;    // worker.cold_zstd_level: 1 is ~2x faster than 3 at ~10 % more bytes
+    int zstd_level = 1;    // worker.cold_zstd_level
 
     static ColdSinkOptions from_config(const Config& config);
 };

@@ -1,11 +1,9 @@
 #pragma once
 // Memory for one consumer thread's compressed cold-path frames while they wait for their
 // batch to be written: a bump allocator over 2 MiB blocks with transparent huge pages
-// asked for (madvise MADV_HUGEPAGE). A batch's frames are tens of MiB; in 4 KiB pages
-// every page is a fault when first touched (measured on the benchmark VM: ~15 us each,
-// 0.25 s for 64 MiB; a huge page: ~5 ms for the same 64 MiB), and a growing std::string
-// per group also copied its frames at every reallocation. Blocks are kept across batches,
-// so a worker in steady state touches no new memory at all for its frames.
+// asked for (madvise MADV_HUGEPAGE): a batch's frames are tens of MiB, and in 4 KiB pages
+// every page faults when first touched. Blocks are kept across batches, so a worker in
+// steady state touches no new memory for its frames.
 #include <cstddef>
 #include <string_view>
 #include <vector>

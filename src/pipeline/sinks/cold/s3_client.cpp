@@ -2,6 +2,7 @@
 
 #include "core/config/config.hpp"
 #include "core/base/error.hpp"
+#include "core/base/format.hpp"
 #include "pipeline/sinks/cold/sha256.hpp"
 
 #include <curl/curl.h>
@@ -31,21 +32,7 @@ std::string object_url(const std::string& bucket, const std::string& key) {
 } // namespace
 
 std::string s3_uri_encode(std::string_view s, bool keep_slash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-        }
-    }
-    return out;
+    return percent_encode(s, keep_slash ? "-._~/" : "-._~");
 }
 
 std::string xml_tag(std::string_view xml, std::string_view tag) {

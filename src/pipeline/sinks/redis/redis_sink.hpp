@@ -1,5 +1,5 @@
 #pragma once
-// The hot-path sink (pipeline spec, decisions 2 and 3): one MULTI/EXEC per flush holding a
+// The hot-path sink (docs/ARCHITECTURE.md, "Exactly-once hot path" and "Derived views"): one MULTI/EXEC per flush holding a
 // batch's aggregate deltas and the offsets they cover, then derived views recomputed from
 // the window keys in Redis, so every worker writes the same numbers.
 //
@@ -29,6 +29,7 @@
 // the new owner, which replays them from the offsets it loaded. A claim that lands
 // between the check and EXEC aborts the EXEC (WATCH), and the check runs again.
 // Window keys and the index expire 48 h after their last write.
+#include "core/kafka/topic_partition.hpp"
 #include "core/redis/keys.hpp"
 #include "core/base/error.hpp"
 #include "core/redis/redis_client.hpp"
@@ -49,16 +50,10 @@ namespace redis_detail {
 class RedisBatch;
 }
 
-struct TopicPartition {
-    std::string topic;
-    std::int32_t partition = 0;
-    auto operator<=>(const TopicPartition&) const = default;
-};
-
 // What the offsets hash holds for one partition.
 struct StoredPosition {
     std::int64_t next_offset = 0;
-    std::optional<std::int64_t> max_ts; // decision 1: restored into WindowAggregator
+    std::optional<std::int64_t> max_ts; // restored into WindowAggregator (ARCHITECTURE.md, "Per-partition watermark")
     // The cold path's own next offset (it writes in bigger, rarer batches than the hot
     // path, so it may be behind): every event below it is in the cold path.
     std::optional<std::int64_t> cold_next;
@@ -128,7 +123,7 @@ class RedisSink {
                       const std::map<TopicPartition, std::int64_t>& cold_positions = {},
                       const std::vector<std::vector<std::string>>& extra = {});
 
-    // Decision 3: recomputes <p>kpi:now, <p>region:<r> for every known region, and
+    // Derived views (docs/ARCHITECTURE.md): recomputes <p>kpi:now, <p>region:<r> for every known region, and
     // appends to <p>ts:kpi (at most one entry per wall-clock second), from "the current
     // window": the newest window start in <p>win:index or written by this sink, ignoring
     // windows starting after now + kFutureWindowToleranceMs. Three round trips.

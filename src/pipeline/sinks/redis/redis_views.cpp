@@ -1,4 +1,4 @@
-// Decision 3: the derived views, recomputed from the window keys after each commit.
+// The derived views (docs/ARCHITECTURE.md, "Derived views"), recomputed from the window keys after each commit.
 #include "core/base/error.hpp"
 
 #include "core/redis/keys.hpp"

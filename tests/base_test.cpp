@@ -1,0 +1,93 @@
+// The small shared pieces of core/base: each fact once, pinned to literal values.
+#include "core/base/backoff.hpp"
+#include "core/base/closest.hpp"
+#include "core/base/format.hpp"
+#include "core/base/log.hpp"
+#include "core/base/time.hpp"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+
+namespace ebap {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Backoff, DoublesFromTheFirstWaitUpToTheCapAndResetsOnSuccess) {
+    Backoff b(milliseconds(100), milliseconds(500));
+    EXPECT_EQ(b.wait(), milliseconds(0));
+    const auto t = Backoff::Clock::time_point{} + std::chrono::hours(1);
+    EXPECT_EQ(b.failed(t), milliseconds(100));
+    EXPECT_EQ(b.next(), t + milliseconds(100));
+    EXPECT_FALSE(b.due(t + milliseconds(99)));
+    EXPECT_TRUE(b.due(t + milliseconds(100)));
+    EXPECT_EQ(b.failed(t), milliseconds(200));
+    EXPECT_EQ(b.failed(t), milliseconds(400));
+    EXPECT_EQ(b.failed(t), milliseconds(500));
+    EXPECT_EQ(b.failed(t), milliseconds(500));
+    b.succeeded();
+    EXPECT_EQ(b.failed(t), milliseconds(100));
+    Backoff capped(milliseconds(100), milliseconds(30));
+    EXPECT_EQ(capped.failed(t), milliseconds(30));
+}
+
+TEST(Time, UtcFormattingIsExactAndSafeForAnyInt64) {
+    EXPECT_EQ(utc_iso(0), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(utc_iso(1700000000123, true), "2023-11-14T22:13:20.123Z");
+    EXPECT_EQ(utc_iso(-1, true), "1969-12-31T23:59:59.999Z");
+    EXPECT_EQ(utc_iso(951782400000), "2000-02-29T00:00:00Z");
+    EXPECT_EQ(utc_iso(253402300799999, true), "9999-12-31T23:59:59.999Z");
+    EXPECT_EQ(utc_iso(253402300800000), "out of range");
+    EXPECT_EQ(utc_iso(99999999999999999), "out of range");
+    EXPECT_EQ(utc_iso(INT64_MAX), "out of range");
+    EXPECT_EQ(utc_iso(INT64_MIN), "out of range");
+    EXPECT_EQ(utc_day(1717200000000), "2024-06-01");
+    EXPECT_EQ(days_from_civil(2024, 6, 1), 19875);
+    const CivilDate d = civil_from_days(19875);
+    EXPECT_EQ(d.year, 2024);
+    EXPECT_EQ(d.month, 6u);
+    EXPECT_EQ(d.day, 1u);
+}
+
+TEST(Format, PercentEncodingKeepsOnlyTheNamedCharacters) {
+    EXPECT_EQ(percent_encode("eu-west_1/a b", "-_"), "eu-west_1%2Fa%20b");
+    EXPECT_EQ(percent_encode("eu-west_1/a b", "-_/"), "eu-west_1/a%20b");
+    EXPECT_EQ(percent_encode("\xff", ""), "%FF");
+    EXPECT_EQ(fmt_duration_ms(1e30), "forever");
+    EXPECT_EQ(fmt_duration_ms(-1), "-");
+}
+
+TEST(Closest, TheNearestKnownWordWins) {
+    EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+    EXPECT_EQ(closest("redsi", {"kafka", "redis", "postgres"}), "redis");
+    EXPECT_EQ(closest("x", {}), "");
+}
+
+TEST(Log, ARingBufferKeepsTheLastLinesInOrderAndNoSinkDropsThem) {
+    auto ring = std::make_shared<log::RingBuffer>(3);
+    {
+        log::ScopedSink scope(ring);
+        for (int i = 0; i < 5; ++i)
+            log::info("test", "line {}", i);
+        log::warn("worker[1]", "careful");
+    }
+    const auto lines = ring->since();
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0].text, "line 3");
+    EXPECT_EQ(lines[1].text, "line 4");
+    EXPECT_EQ(lines[2].text, "careful");
+    EXPECT_EQ(lines[2].source, "worker[1]");
+    EXPECT_EQ(lines[2].level, log::Level::Warn);
+    EXPECT_EQ(lines[2].seq, lines[1].seq + 1);
+    EXPECT_EQ(ring->since(lines[1].seq).size(), 1u);
+    const auto dropped = log::dropped();
+    auto none = log::set_sink(nullptr);
+    log::info("test", "nobody listens");
+    EXPECT_EQ(log::dropped(), dropped + 1);
+    log::set_sink(none);
+    EXPECT_EQ(ring->since().size(), 3u); // the scope ended: nothing more reached it
+}
+
+} // namespace
+} // namespace ebap
