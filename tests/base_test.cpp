@@ -91,3 +91,21 @@ TEST(Log, ARingBufferKeepsTheLastLinesInOrderAndNoSinkDropsThem) {
 
 } // namespace
 } // namespace ebap
+
+namespace ebap {
+namespace {
+
+TEST(Printable, ControlCharactersAndBrokenUtf8BecomeVisibleEscapes) {
+    EXPECT_EQ(printable("eu-west"), "eu-west");
+    EXPECT_EQ(printable("\x1b[2J"), "\\x1b[2J");
+    EXPECT_EQ(printable("\x1b]0;pwned\x07"), "\\x1b]0;pwned\\x07");
+    EXPECT_EQ(printable("a\nb\tc\r"), "a\\nb\\tc\\r");
+    EXPECT_EQ(printable("\x7f"), "\\x7f");
+    EXPECT_EQ(printable("\xc2\x9b" "31m"), "\\xc2\\x9b31m"); // 8-bit CSI (U+009B)
+    EXPECT_EQ(printable("\xff\xfe"), "\\xff\\xfe");
+    EXPECT_EQ(printable("東京 🚀 é"), "東京 🚀 é"); // printable UTF-8 stays
+    EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80"); // a UTF-16 surrogate
+}
+
+} // namespace
+} // namespace ebap

@@ -11,6 +11,8 @@
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -407,6 +409,32 @@ TEST_F(EbapctlKpiCli, SilentRedisExitsOneAfterTheDeadline) {
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("redis " + silent.endpoint() + ": no reply within"), std::string::npos)
         << r.err;
+}
+
+} // namespace
+} // namespace ebap
+
+namespace ebap {
+namespace {
+
+// A region name is whatever an event said: on a terminal it must stay text.
+TEST_F(EbapctlKpiCli, HostileRegionNamesAreEscapedInTablesAndNotes) {
+    const int port = server_->port();
+    const std::string hostile = "\x1b[2J\x1b]0;owned\x07\x1b[31mred\nsplit";
+    run({"SADD", "cli:regions", hostile});
+    run({"HSET", "cli:region:" + hostile, "events_1m", "5", "health", "ok", "updated_ms",
+         std::to_string(now_ms())});
+    CliRun table = ebapctl({"geo"}, port);
+    EXPECT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_EQ(table.out.find('\x1b'), std::string::npos) << table.out;
+    EXPECT_EQ(table.out.find('\x07'), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("\\x1b[2J\\x1b]0;owned\\x07\\x1b[31mred\\nsplit"), std::string::npos)
+        << table.out;
+    // header + one row: the newline did not split the row
+    EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 2) << table.out;
+    // JSON keeps the exact name (its escaping is JSON's own).
+    CliRun json = ebapctl({"geo", "--json"}, port);
+    EXPECT_EQ(nlohmann::json::parse(json.out)["regions"][0]["region"], hostile);
 }
 
 } // namespace

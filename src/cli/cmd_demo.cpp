@@ -174,12 +174,12 @@ CommandDef demo_command() {
                     if (auto h = health.latest()) print_health(h->data, false);
                     std::fputc('\n', stdout);
                     if (auto l = lag.latest()) {
-                        if (!l->error.empty()) std::printf("lag: %s\n", l->error.c_str());
+                        if (!l->error.empty()) std::printf("lag: %s\n", printable(l->error).c_str());
                         if (l->taken_ms > 0) print_lag(l->data, false);
                     }
                     std::fputc('\n', stdout);
                     if (auto k = kpi.latest()) {
-                        if (!k->error.empty()) std::printf("kpi: %s\n", k->error.c_str());
+                        if (!k->error.empty()) std::printf("kpi: %s\n", printable(k->error).c_str());
                         if (k->taken_ms > 0) {
                             print_kpi(k->data, prefix, false);
                             std::fputc('\n', stdout);

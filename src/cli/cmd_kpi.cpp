@@ -71,7 +71,7 @@ std::string kpi_cell(const std::string& name, const std::optional<double>& v) {
 
 void print_notes(const std::vector<std::string>& notes) {
     for (const auto& n : notes)
-        std::fprintf(stderr, "ebapctl: note: %s\n", n.c_str());
+        std::fprintf(stderr, "ebapctl: note: %s\n", printable(n).c_str());
 }
 
 } // namespace

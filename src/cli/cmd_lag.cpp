@@ -153,8 +153,9 @@ void print_text_report(const KafkaLagSnapshot& snap, const std::map<std::string,
         std::string who = g.lag.members >= 0
                               ? fmt::format("state {}, {} members", g.lag.state, g.lag.members)
                               : "state " + g.lag.state;
-        std::printf("%s: %s, %s (%s)\n", g.lag.group.c_str(), lag_status_name(g.verdict.status),
-                    g.verdict.reason.c_str(), who.c_str());
+        std::printf("%s: %s, %s (%s)\n", printable(g.lag.group).c_str(),
+                    lag_status_name(g.verdict.status), printable(g.verdict.reason).c_str(),
+                    printable(who).c_str());
     }
 }
 

@@ -42,6 +42,8 @@ static const char* sgr(Tone t) {
 
 void Table::add(std::vector<std::string> cells, std::vector<Tone> tones) {
     cells.resize(columns_.size());
+    for (auto& c : cells)
+        c = printable(c); // names and details come from events, Redis and servers
     tones.resize(columns_.size(), Tone::Plain);
     rows_.push_back(std::move(cells));
     tones_.push_back(std::move(tones));

@@ -3,6 +3,7 @@
 #include "build_info.hpp"
 #include "cli/stderr_log.hpp"
 #include "core/base/error.hpp"
+#include "core/base/format.hpp"
 #include "tui/console.hpp"
 
 #include <CLI/CLI.hpp>
@@ -70,10 +71,10 @@ int run_cli(int argc, char** argv) {
             throw UsageError("'" + chosen_def->name + "' changes state and --readonly is set");
         return chosen();
     } catch (const Error& e) {
-        std::fprintf(stderr, "ebapctl: %s\n", e.what());
+        std::fprintf(stderr, "ebapctl: %s\n", printable(e.what()).c_str());
         return e.exit_code();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "ebapctl: %s\n", e.what());
+        std::fprintf(stderr, "ebapctl: %s\n", printable(e.what()).c_str());
         return kExitFailure;
     }
 }

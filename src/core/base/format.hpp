@@ -12,6 +12,11 @@ std::string fmt_bytes(double n);        // 512 B, 1.2 KiB, 3.4 MiB
 // %XX (upper-case hex) for every byte but A-Z a-z 0-9 and the characters in `keep`.
 std::string percent_encode(std::string_view s, std::string_view keep);
 
+// Text from events, Redis, catalogs or servers made safe for a terminal: C0 and C1 control
+// characters, DEL and bytes that are not UTF-8 become visible escapes (\x1b, \n, \t),
+// so no string can clear the screen, set the title, colour or split a row.
+std::string printable(std::string_view s);
+
 // Display width of a UTF-8 string (wcwidth per code point).
 int display_width(const std::string& s);
 
