@@ -367,6 +367,12 @@ TEST_F(SeedCliTest, CreatesUsersAndRerunChangesNothing) {
     auto tiers = sql("SELECT tier FROM public.users ORDER BY id");
     auto emails = sql("SELECT email FROM public.users ORDER BY id");
     ASSERT_EQ(regions.size(), 50u);
+    // The first two, spelled out (seed 1), then all of them against the generator's.
+    EXPECT_EQ(
+        sql("SELECT name || '|' || email || '|' || region || '|' || tier FROM public.users "
+            "WHERE id IN (1, 2) ORDER BY id"),
+        (std::vector<std::string>{"Jun Kim|jun.kim1@example.com|eu-central|free",
+                                  "Sami Ivanova|sami.ivanova2@example.com|ap-northeast|plus"}));
     for (int id = 1; id <= 50; ++id) {
         auto p = pipeline::make_profile(1, id);
         EXPECT_EQ(regions[id - 1], p.region);
