@@ -12,6 +12,8 @@
 #include <ctime>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ebap::pipeline {
 namespace {
@@ -105,12 +107,18 @@ TEST_F(DecoderTest, NullOptionalFieldsReadAsAbsent) {
 }
 
 TEST_F(DecoderTest, EveryEventTypeAndErrorFlag) {
-    for (std::size_t i = 0; i < kEventTypeCount; ++i) {
-        const auto type = static_cast<EventType>(i);
-        const std::string name(event_type_name(type));
+    // The names of the contract, spelled out (not taken from event_type_name).
+    const std::vector<std::pair<std::string, EventType>> types = {
+        {"view", EventType::view},   {"search", EventType::search},
+        {"cart", EventType::cart},   {"purchase", EventType::purchase},
+        {"login", EventType::login}, {"logout", EventType::logout},
+        {"error", EventType::error}};
+    ASSERT_EQ(types.size(), kEventTypeCount);
+    for (const auto& [name, type] : types) {
         ASSERT_EQ(with("event_type", name), "") << name;
-        EXPECT_EQ(ev_.type, type);
-        EXPECT_EQ(parse_event_type(name), type);
+        EXPECT_EQ(ev_.type, type) << name;
+        EXPECT_EQ(parse_event_type(name), type) << name;
+        EXPECT_EQ(event_type_name(type), name);
         EXPECT_EQ(ev_.error, type == EventType::error) << name;
     }
     EXPECT_EQ(with("status", "error"), "");

@@ -165,18 +165,24 @@ TEST_F(GenCliTest, LingerIsTheProducersBatchingWaitAndIsChecked) {
 }
 
 TEST_F(GenCliTest, RateLimitedRunHoldsItsRate) {
-    auto start = Clock::now();
+    // Without --count the run ends only at --duration: were it ignored, run_cli would
+    // kill gen after 60 s (exit_code -1).
     auto r = test::run_cli(
         {"gen", "--eps", "200", "--duration", "2", "--users", "50", "--no-cdc", "--json"}, env(),
         60000);
-    double wall = seconds_since(start);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     json s = parse_summary(r);
-    // 2 s at 200/s plus at most the small burst; never more. (Fewer only if this
-    // shared machine stalls gen for long: the bucket banks 20 ms at most.)
-    EXPECT_GE(s["sent"].get<int>(), 200);
+    EXPECT_EQ(s["ok"], true);
+    EXPECT_EQ(s["target_eps"], 200.0);
+    // The token bucket hands out at most 2 s x 200/s plus its burst of 4 (and one more
+    // send may follow the last duration check). A slow machine sends fewer, never more;
+    // an unlimited run would send thousands.
+    EXPECT_GT(s["sent"].get<int>(), 0);
     EXPECT_LE(s["sent"].get<int>(), 200 * 2 + 4 + 1);
-    EXPECT_GE(wall, 2.0);
+    // gen's own clock: the loop ends only once it reads --duration (a slow machine only
+    // lengthens the run; a duration taken for milliseconds would end it early).
+    EXPECT_GE(s["elapsed_s"].get<double>(), 2.0);
+    EXPECT_EQ(s["delivered"], s["sent"]);
     EXPECT_EQ(consume(kafka_.bootstrap(), "ebap.events.raw").size(), s["sent"].get<std::size_t>());
 }
 
@@ -244,9 +250,7 @@ TEST_F(GenCliTest, SigintFlushesAndReportsWhatWasSent) {
     wait_for_records(kafka_.bootstrap(), 50);
     ASSERT_TRUE(gen.running()) << gen.log();
     ASSERT_EQ(kill(gen.pid(), SIGINT), 0);
-    auto stop_at = Clock::now();
-    ASSERT_TRUE(gen.wait_exit(20)) << "gen ignored SIGINT";
-    EXPECT_LT(seconds_since(stop_at), 5.0);
+    ASSERT_TRUE(gen.wait_exit(60)) << "gen ignored SIGINT"; // a hang guard, not a limit
     EXPECT_EQ(gen.exit_code(), 0) << gen.log();
     json s = gen.summary();
     EXPECT_EQ(s["ok"], true);
@@ -260,30 +264,38 @@ TEST_F(GenCliTest, BrokersGoingAwayEndTheRunWithExit1) {
     ASSERT_TRUE(gen.running()) << gen.log();
     for (int id = 1; id <= kafka_.broker_count(); ++id)
         kafka_.set_broker_down(id);
-    // Undeliverable records time out (message.timeout.ms 15 s) and end the run.
-    auto down_at = Clock::now();
-    ASSERT_TRUE(gen.wait_exit(60)) << "gen hangs without brokers:\n" << gen.log();
+    // Undeliverable records time out (message.timeout.ms 15 s) and end the run; the
+    // queued rest is purged rather than waited out (how long that takes is measured by
+    // bench/deadlines.sh, not asserted here).
+    ASSERT_TRUE(gen.wait_exit(90)) << "gen hangs without brokers:\n" << gen.log();
     EXPECT_EQ(gen.exit_code(), 1) << gen.log();
-    EXPECT_LT(seconds_since(down_at), 25.0); // the queued rest is dropped, not waited out
     json s = gen.summary();
     EXPECT_EQ(s["ok"], false);
     EXPECT_GT(s["delivery_errors"].get<int>(), 0);
+    // Every record is accounted for once: delivered before the brokers went, or failed
+    // (timed out or purged); none is left pending or counted twice.
+    EXPECT_EQ(s["delivered"].get<std::int64_t>() + s["delivery_errors"].get<std::int64_t>(),
+              s["sent"].get<std::int64_t>())
+        << s.dump();
+    EXPECT_GT(s["delivered"].get<std::int64_t>(), 0) << s.dump(); // the 50 seen above
     EXPECT_NE(s["error"].get<std::string>().find(kafka_.bootstrap()), std::string::npos)
         << s.dump();
     EXPECT_NE(gen.log().find("ebapctl: Kafka at " + kafka_.bootstrap()), std::string::npos);
 }
 
-TEST(GenCliFailure, UnreachableOrSilentKafkaFailsFast) {
+TEST(GenCliFailure, UnreachableOrSilentKafkaFailsAtTheDeadline) {
     test::SilentListener silent;
     for (const std::string& bootstrap :
          {"127.0.0.1:" + std::to_string(test::free_port()), silent.endpoint()}) {
-        auto start = Clock::now();
+        // kafka.timeout_ms (default 5000) bounds the first metadata request; run_cli's
+        // 30 s kill (exit_code -1) is only the hang guard.
         auto r = test::run_cli(
             {"gen", "--count", "10", "--eps", "0"},
             {{"KAFKA_BOOTSTRAP_SERVERS", bootstrap}, {"EBAPCTL_CONFIG", "<unset>"}}, 30000);
         EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-        EXPECT_LT(seconds_since(start), 8.0) << bootstrap;
-        EXPECT_NE(r.err.find(bootstrap), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("Kafka at " + bootstrap + " did not answer within 5000 ms"),
+                  std::string::npos)
+            << r.err;
     }
 }
 
@@ -355,6 +367,12 @@ TEST_F(SeedCliTest, CreatesUsersAndRerunChangesNothing) {
     auto tiers = sql("SELECT tier FROM public.users ORDER BY id");
     auto emails = sql("SELECT email FROM public.users ORDER BY id");
     ASSERT_EQ(regions.size(), 50u);
+    // The first two, spelled out (seed 1), then all of them against the generator's.
+    EXPECT_EQ(
+        sql("SELECT name || '|' || email || '|' || region || '|' || tier FROM public.users "
+            "WHERE id IN (1, 2) ORDER BY id"),
+        (std::vector<std::string>{"Jun Kim|jun.kim1@example.com|eu-central|free",
+                                  "Sami Ivanova|sami.ivanova2@example.com|ap-northeast|plus"}));
     for (int id = 1; id <= 50; ++id) {
         auto p = pipeline::make_profile(1, id);
         EXPECT_EQ(regions[id - 1], p.region);
@@ -410,7 +428,7 @@ TEST_F(SeedCliTest, ReadonlyRefusesSeed) {
 TEST(SeedCliFailure, UnreachableOrSilentPostgresFailsWithLibpqMessage) {
     test::SilentListener silent;
     for (int port : {test::free_port(), silent.port()}) {
-        auto start = Clock::now();
+        const bool is_silent = port == silent.port();
         auto r = test::run_cli({"seed", "--users", "5"},
                                {{"PGHOST", "127.0.0.1"},
                                 {"PGPORT", std::to_string(port)},
@@ -418,14 +436,12 @@ TEST(SeedCliFailure, UnreachableOrSilentPostgresFailsWithLibpqMessage) {
                                 {"PGDATABASE", "ebap"},
                                 {"EBAPCTL_CONFIG", "<unset>"}},
                                30000);
-        EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-        EXPECT_LT(seconds_since(start), 8.0);
+        EXPECT_EQ(r.exit_code, 1) << r.out << r.err; // -1: run_cli killed a hung seed
         EXPECT_NE(r.err.find("cannot connect to PostgreSQL at 127.0.0.1:" + std::to_string(port)),
                   std::string::npos)
             << r.err;
-        // libpq's own words follow ("Connection refused" / "timeout expired").
-        EXPECT_TRUE(r.err.find("refused") != std::string::npos ||
-                    r.err.find("timeout") != std::string::npos)
+        // libpq's own words follow: refused, or its connect_timeout fired on the silent one.
+        EXPECT_NE(r.err.find(is_silent ? "timeout expired" : "refused"), std::string::npos)
             << r.err;
     }
 }

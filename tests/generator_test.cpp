@@ -193,11 +193,26 @@ TEST(Generator, EventIdsAreUnique) {
 }
 
 TEST(Generator, ProfilesAgreeWithSeedAndSpreadOverRegionsAndTiers) {
+    // Pinned: `seed` and `gen` of any build must write these same people for a seed.
+    const auto expect_profile = [](std::uint64_t seed, std::int64_t id, const char* name,
+                                   const char* email, const char* region, const char* tier) {
+        const GenProfile p = make_profile(seed, id);
+        EXPECT_EQ(p.id, id);
+        EXPECT_EQ(p.name, name) << seed << "/" << id;
+        EXPECT_EQ(p.email, email) << seed << "/" << id;
+        EXPECT_EQ(p.region, region) << seed << "/" << id;
+        EXPECT_EQ(p.tier, tier) << seed << "/" << id;
+    };
+    expect_profile(42, 1, "Diego Kumar", "diego.kumar1@example.com", "us-east", "free");
+    expect_profile(42, 2, "Yusuf Jensen", "yusuf.jensen2@example.com", "sa-east", "free");
+    expect_profile(42, 5000, "Hana Chen", "hana.chen5000@example.com", "us-east", "free");
+    expect_profile(1, 1, "Jun Kim", "jun.kim1@example.com", "eu-central", "free");
+    expect_profile(1, 2, "Sami Ivanova", "sami.ivanova2@example.com", "ap-northeast", "plus");
+
     std::map<std::string, int> regions, tiers;
     for (int id = 1; id <= 5000; ++id) {
         GenProfile p = make_profile(42, id);
         EXPECT_EQ(p.id, id);
-        EXPECT_EQ(p.region, make_profile(42, id).region);
         EXPECT_NE(p.email.find(std::to_string(id) + "@"), std::string::npos);
         ++regions[p.region];
         ++tiers[p.tier];

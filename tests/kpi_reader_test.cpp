@@ -67,14 +67,21 @@ class KpiReaderTest : public ::testing::Test {
 };
 test::RedisServer* KpiReaderTest::server_ = nullptr;
 
+// A fixed past moment (2023-11-14T22:13:21Z) for updated_ms, read by a reader that calls
+// nothing stale for a thousand years: freshness does not depend on how fast the test runs.
+constexpr std::int64_t kUpdatedMs = 1'700'000'001'000;
+constexpr std::int64_t kNeverStaleMs = 1000LL * 365 * 24 * 3600 * 1000;
+
 TEST_F(KpiReaderTest, EveryKpiFieldIsTyped) {
-    const auto now = std::to_string(now_ms());
-    run({"HSET",         "t:kpi:now", "eps",        "1234.5", "active_users_1m", "321",
-         "purchases_1m", "17",        "revenue_1m", "999.25", "error_rate_1m",   "0.0125",
-         "late_events",  "4",         "dlq_events", "2",      "watermark_ms",    "1700000000000",
-         "updated_ms",   now});
+    // clang-format off
+    run({"HSET", "t:kpi:now",
+         "eps", "1234.5", "active_users_1m", "321", "purchases_1m", "17",
+         "revenue_1m", "999.25", "error_rate_1m", "0.0125", "late_events", "4",
+         "dlq_events", "2", "watermark_ms", "1700000000000", "updated_ms", "1700000001000"});
+    // clang-format on
+    KpiReader lenient(*client_, "t:", kNeverStaleMs);
     const std::int64_t before = now_ms();
-    KpiNow k = reader_->read_kpi_now();
+    KpiNow k = lenient.read_kpi_now();
     const std::int64_t after = now_ms();
     EXPECT_TRUE(k.present);
     EXPECT_FALSE(k.stale) << joined(k.notes);
@@ -87,12 +94,26 @@ TEST_F(KpiReaderTest, EveryKpiFieldIsTyped) {
     EXPECT_EQ(k.late_events, 4);
     EXPECT_EQ(k.dlq_events, 2);
     EXPECT_EQ(k.watermark_ms, 1700000000000.0);
-    EXPECT_EQ(k.updated_ms, std::stod(now));
-    // The age is the reader's clock minus updated_ms, read between `before` and `after`.
+    EXPECT_EQ(k.updated_ms, 1700000001000.0);
+    // The age is now - updated_ms at the read, so between what our clock said just before
+    // and just after it: at least the ~3 years since that fixed moment.
     ASSERT_TRUE(k.age_ms);
-    EXPECT_GE(*k.age_ms, double(before - std::stoll(now)));
-    EXPECT_LE(*k.age_ms, double(after - std::stoll(now)));
+    EXPECT_GE(*k.age_ms, double(before - kUpdatedMs));
+    EXPECT_LE(*k.age_ms, double(after - kUpdatedMs));
+    EXPECT_GT(*k.age_ms, 365.0 * 24 * 3600 * 1000);
     EXPECT_EQ(kpi_fields().size(), 9u);
+}
+
+TEST_F(KpiReaderTest, UpdatedMsAheadOfOurClockIsAgeZeroAndFresh) {
+    // A writer whose clock runs ahead (here: an hour): the age is clamped to 0, not
+    // negative, and the value is fresh.
+    run({"HSET", "t:kpi:now", "eps", "1", "updated_ms", std::to_string(now_ms() + 3'600'000)});
+    KpiNow k = reader_->read_kpi_now();
+    ASSERT_TRUE(k.age_ms);
+    EXPECT_EQ(*k.age_ms, 0.0);
+    EXPECT_FALSE(k.stale) << joined(k.notes);
+    EXPECT_FALSE(has_note(k.notes, "stale")) << joined(k.notes);
+    EXPECT_FALSE(has_note(k.notes, "ago")) << joined(k.notes);
 }
 
 TEST_F(KpiReaderTest, PrefixIsHonoured) {
@@ -128,8 +149,8 @@ TEST_F(KpiReaderTest, WrongTypesAreUnknownWithANote) {
 
 TEST_F(KpiReaderTest, UnparseableAndMissingFieldsAreUnknownWithANote) {
     run({"HSET", "t:kpi:now", "eps", "fast", "active_users_1m", "12abc", "purchases_1m", "",
-         "revenue_1m", "inf", "error_rate_1m", "0.5", "updated_ms", std::to_string(now_ms())});
-    KpiNow k = reader_->read_kpi_now();
+         "revenue_1m", "inf", "error_rate_1m", "0.5", "updated_ms", "1700000001000"});
+    KpiNow k = KpiReader(*client_, "t:", kNeverStaleMs).read_kpi_now();
     EXPECT_TRUE(k.present);
     EXPECT_FALSE(k.eps);
     EXPECT_FALSE(k.active_users_1m);
@@ -158,14 +179,15 @@ TEST_F(KpiReaderTest, OldOrMissingUpdatedMsIsStale) {
     EXPECT_TRUE(none.stale);
     EXPECT_FALSE(none.age_ms);
 
-    // A custom threshold is honoured.
-    run({"HSET", "t:kpi:now", "updated_ms", std::to_string(now_ms() - 60'000)});
-    KpiReader lenient(*client_, "t:", 3'600'000);
-    EXPECT_FALSE(lenient.read_kpi_now().stale);
+    // A custom threshold is honoured: the fixed 2023 moment is stale after an hour, not
+    // after a thousand years.
+    run({"HSET", "t:kpi:now", "updated_ms", "1700000001000"});
+    EXPECT_TRUE(KpiReader(*client_, "t:", 3'600'000).read_kpi_now().stale);
+    EXPECT_FALSE(KpiReader(*client_, "t:", kNeverStaleMs).read_kpi_now().stale);
 }
 
 TEST_F(KpiReaderTest, RegionsAreSortedAndTyped) {
-    const auto now = std::to_string(now_ms());
+    const std::string now = "1700000001000";
     run({"SADD", "t:regions", "us-west", "eu-central", "ap-south"});
     run({"HSET", "t:region:us-west", "events_1m", "600", "active_users_1m", "60", "revenue_1m",
          "12.5", "error_rate", "0.2", "p95_latency_ms", "1800", "health", "crit", "window_start_ms",
@@ -177,7 +199,7 @@ TEST_F(KpiReaderTest, RegionsAreSortedAndTyped) {
          "1", "error_rate", "0.03", "p95_latency_ms", "700", "health", "WARN", "window_start_ms",
          "1700000040000", "updated_ms", now});
     std::vector<std::string> notes;
-    auto regions = reader_->read_regions(&notes);
+    auto regions = KpiReader(*client_, "t:", kNeverStaleMs).read_regions(&notes);
     EXPECT_TRUE(notes.empty()) << joined(notes);
     ASSERT_EQ(regions.size(), 3u);
     EXPECT_EQ(regions[0].region, "ap-south");
@@ -196,7 +218,7 @@ TEST_F(KpiReaderTest, RegionsAreSortedAndTyped) {
     EXPECT_EQ(us.error_rate, 0.2);
     EXPECT_EQ(us.p95_latency_ms, 1800);
     EXPECT_EQ(us.window_start_ms, 1700000040000.0);
-    EXPECT_EQ(us.updated_ms, std::stod(now));
+    EXPECT_EQ(us.updated_ms, 1700000001000.0);
 }
 
 TEST_F(KpiReaderTest, RegionWithoutUsableHashIsUnknown) {
@@ -333,8 +355,9 @@ TEST_F(EbapctlKpiCli, KpiJsonFreshStaleAndMissing) {
     EXPECT_EQ(m["stale"], true);
     EXPECT_FALSE(m["notes"].empty());
 
+    // Ten minutes ahead of our clock: fresh (age 0) however long ebapctl takes to start.
     run({"HSET", "cli:kpi:now", "eps", "250.5", "active_users_1m", "40", "purchases_1m", "x",
-         "updated_ms", std::to_string(now_ms())});
+         "updated_ms", std::to_string(now_ms() + 600'000)});
     for (int i = 1; i <= 5; ++i)
         run({"XADD", "cli:ts:kpi", std::to_string(i * 1000) + "-0", "eps", std::to_string(i),
              "active_users", "7"});

@@ -11,18 +11,59 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <stdexcept>
+#include <vector>
+
+#include <unistd.h>
 
 namespace ebap {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// "600.<pid><n>": a sleep argument (ten minutes and a fraction) that no other process on
+// the machine carries, so the sleeps a test started can be found in /proc afterwards.
+std::string unique_sleep_arg() {
+    static int n = 0;
+    return "600." + std::to_string(getpid()) + std::to_string(++n);
+}
 
-double ms_since(Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+// Processes with `arg` as one of their argv words that are still alive (zombies are dead).
+std::vector<pid_t> processes_with_arg(const std::string& arg) {
+    std::vector<pid_t> found;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string pid = entry.path().filename();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmdline(entry.path() / "cmdline");
+        bool match = false;
+        for (std::string word; std::getline(cmdline, word, '\0');)
+            match = match || word == arg;
+        if (!match) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const auto paren = text.rfind(')');
+        if (paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] == 'Z')
+            continue; // gone meanwhile, or a zombie
+        found.push_back(static_cast<pid_t>(std::stoi(pid)));
+    }
+    return found;
+}
+
+// How many processes carrying `arg` are still alive once the killed ones had time to die.
+// A process sent SIGKILL is gone within moments; one never signalled sleeps on for ten
+// minutes, so the 60 s wait is a hang guard, not a limit. Kills whatever is left.
+int survivors_of(const std::string& arg) {
+    std::vector<pid_t> alive = processes_with_arg(arg);
+    for (int i = 0; i < 600 && !alive.empty(); ++i) {
+        usleep(100'000);
+        alive = processes_with_arg(arg);
+    }
+    for (pid_t pid : alive)
+        kill(pid, SIGKILL);
+    return static_cast<int>(alive.size());
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -115,22 +156,26 @@ TEST(CommandProbe, MissingProgramIsDown) {
 }
 
 TEST(CommandProbe, HungCommandIsKilledAtTheDeadline) {
-    auto start = Clock::now();
-    // The background sleep keeps the pipes open after sh is killed: the whole group must go.
-    auto r = run_command({"sh", "-c", "sleep 30 & sleep 30"}, 300);
-    double elapsed = ms_since(start);
+    // The background sleep keeps the pipes open after sh is killed: the whole group must
+    // go. Both sleeps carry an argument no other process has, so what is left of them
+    // can be found afterwards: none may live on once the probe returned.
+    const std::string marker = unique_sleep_arg();
+    auto r = run_command({"sh", "-c", "sleep " + marker + " & sleep " + marker}, 300);
+    const int survivors = survivors_of(marker);
     EXPECT_EQ(r.state, Health::Down);
     EXPECT_EQ(r.detail, "no answer within 300 ms (killed)");
-    EXPECT_GE(elapsed, 290);
-    EXPECT_LT(elapsed, 1500);
+    EXPECT_EQ(survivors, 0) << "the command's process group outlived the probe";
 }
 
 TEST(CommandProbe, ExitedCommandDoesNotWaitForBackgroundChildren) {
-    auto start = Clock::now();
-    auto r = run_command({"sh", "-c", "sleep 5 & echo launched"}, 3000);
+    // The background sleep holds the output pipe far past the 10 s deadline: a probe
+    // that waited for the pipe to close would report the deadline, not the exit.
+    const std::string marker = unique_sleep_arg();
+    auto r = run_command({"sh", "-c", "sleep " + marker + " & echo launched"}, 10000);
+    for (pid_t pid : processes_with_arg(marker))
+        kill(pid, SIGKILL); // the background sleep: no longer needed
     EXPECT_EQ(r.state, Health::Up) << r.detail;
     EXPECT_EQ(r.detail, "launched");
-    EXPECT_LT(ms_since(start), 2000);
 }
 
 // ---- redis ----
@@ -175,11 +220,9 @@ TEST(RedisProbe, DeadAndSilentServersAreDown) {
     EXPECT_EQ(refused.detail, "connection refused");
 
     SilentListener silent;
-    auto start = Clock::now();
     auto r = probe("redis", silent.endpoint(), 300);
     EXPECT_EQ(r.state, Health::Down);
-    EXPECT_EQ(r.detail, "no answer within 300 ms");
-    EXPECT_LT(ms_since(start), 1500);
+    EXPECT_EQ(r.detail, "no answer within 300 ms"); // the probe's own deadline fired
 }
 
 TEST(RedisProbe, StoppedServerIsDown) {
@@ -262,18 +305,17 @@ TEST_F(PostgresProbeTest, UnknownRoleIsDownWithTheServersReason) {
     EXPECT_TRUE(contains(r.detail, "role \"nobody_here\" does not exist")) << r.detail;
 }
 
-TEST_F(PostgresProbeTest, RefusedAndSilentEndpointsAreDownInTime) {
+TEST_F(PostgresProbeTest, RefusedAndSilentEndpointsAreDownWithTheirReasons) {
     auto refused = probe("postgres", dead_endpoint(), 3000, opts());
     EXPECT_EQ(refused.state, Health::Down);
     EXPECT_EQ(refused.detail, "connection refused");
 
     SilentListener silent;
-    auto start = Clock::now();
     auto r = probe("postgres", silent.endpoint(), 400, opts());
-    double elapsed = ms_since(start);
     EXPECT_EQ(r.state, Health::Down);
+    // The probe's own 400 ms deadline fired: libpq's connect_timeout (2 s at least) would
+    // have ended it with libpq's "timeout expired" instead.
     EXPECT_EQ(r.detail, "no answer within 400 ms");
-    EXPECT_LT(elapsed, 1500); // libpq's own connect_timeout would floor at 2 s
 }
 
 TEST(PostgresProbe, ReplicaWalLevelIsDegradedForDebezium) {
@@ -326,7 +368,7 @@ TEST(KafkaProbe, MockClusterIsUpWithBrokersControllerAndTopics) {
     EXPECT_EQ(r.state, Health::Up) << r.detail;
     EXPECT_TRUE(std::regex_match(r.detail, std::regex(R"(3 brokers, controller \d+, 2 topics)")))
         << r.detail;
-    EXPECT_LT(r.latency_ms, 5000);
+    EXPECT_GT(r.latency_ms, 0); // measured
 }
 
 TEST(KafkaProbe, PartitionWithoutLeaderIsDegraded) {
@@ -340,22 +382,29 @@ TEST(KafkaProbe, PartitionWithoutLeaderIsDegraded) {
     EXPECT_TRUE(contains(r.detail, "1 partition without a leader")) << r.detail;
 }
 
-TEST(KafkaProbe, DeadBootstrapIsDownWithinTheDeadline) {
-    auto start = Clock::now();
+TEST(KafkaProbe, DeadBootstrapIsDownWithTheRefusalAsReason) {
     auto r = probe("kafka", dead_endpoint(), 1000);
-    double elapsed = ms_since(start);
     EXPECT_EQ(r.state, Health::Down);
     EXPECT_EQ(r.detail, "connection refused");
-    EXPECT_LT(elapsed, 1000 + 200 + 500); // deadline + the probe's grace + slack
 }
 
 TEST(KafkaProbe, SilentBrokerDoesNotHoldTheRound) {
-    SilentListener silent;
-    auto start = Clock::now();
-    auto r = probe("kafka", silent.endpoint(), 500);
-    EXPECT_EQ(r.state, Health::Down);
-    EXPECT_TRUE(contains(r.detail, "no answer within 500 ms")) << r.detail;
-    EXPECT_LT(ms_since(start), 500 + 200 + 500);
+    // A round with the silent broker and a live TCP service: the round comes back with
+    // both results, the broker's naming its own 500 ms deadline as the reason.
+    SilentListener silent, alive;
+    ProbeTarget broker, tcp;
+    broker.service = "kafka";
+    broker.spec.kind = "kafka";
+    broker.spec.endpoint = silent.endpoint();
+    broker.spec.timeout_ms = 500;
+    tcp.service = "tcp";
+    tcp.spec.kind = "tcp";
+    tcp.spec.endpoint = alive.endpoint();
+    auto r = probe_round({broker, tcp}, {});
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].state, Health::Down);
+    EXPECT_TRUE(contains(r[0].detail, "no answer within 500 ms")) << r[0].detail;
+    EXPECT_EQ(r[1].state, Health::Up) << r[1].detail;
 }
 
 } // namespace

@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -38,10 +37,6 @@ template <typename F> std::string error_of(F&& f) {
     }
     ADD_FAILURE() << "expected ebap::Error";
     return {};
-}
-
-double elapsed_s(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
 class RedisClientTest : public ::testing::Test {
@@ -206,11 +201,9 @@ TEST(RedisClientAuth, PasswordForAServerWithoutOneFails) {
     EXPECT_NE(msg.find("AUTH failed"), std::string::npos) << msg;
 }
 
-TEST(RedisClientUnreachable, RefusedPortFailsFastWithHostPortAndReason) {
+TEST(RedisClientUnreachable, RefusedPortFailsWithHostPortAndReason) {
     int port = test::free_port();
-    auto start = std::chrono::steady_clock::now();
     std::string msg = error_of([&] { RedisClient c(local(port)); });
-    EXPECT_LT(elapsed_s(start), 5.0);
     EXPECT_EQ(msg.rfind("redis 127.0.0.1:" + std::to_string(port) + ": ", 0), 0u) << msg;
     EXPECT_NE(msg.find("refused"), std::string::npos) << msg;
 }
@@ -223,11 +216,9 @@ TEST(RedisClientUnreachable, SilentServerHitsTheCommandTimeout) {
 
     RedisOptions o = local(port);
     o.command_timeout_ms = 300;
-    auto start = std::chrono::steady_clock::now();
     std::string msg = error_of([&] { RedisClient c(o); });
-    double took = elapsed_s(start);
-    EXPECT_GE(took, 0.25);
-    EXPECT_LT(took, 5.0);
+    // The reason names the 300 ms command deadline: that one fired, not the connect one.
+    EXPECT_EQ(msg.rfind("redis 127.0.0.1:" + std::to_string(port) + ": ", 0), 0u) << msg;
     EXPECT_NE(msg.find("no reply within 300 ms"), std::string::npos) << msg;
 }
 

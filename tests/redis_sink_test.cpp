@@ -1,7 +1,9 @@
 // RedisSink against a real redis-server: the MULTI/EXEC of a batch writes exactly the
 // fields of the contract, batches add up, a discarded transaction leaves nothing, stored
-// offsets round-trip, and the derived views match values computed here from the inputs.
+// offsets round-trip, and the derived views of a small fixture match values worked out
+// by hand.
 #include "core/base/error.hpp"
+#include "core/base/time.hpp"
 #include "core/redis/redis_client.hpp"
 #include "pipeline/sinks/redis/redis_sink.hpp"
 #include "pipeline/window/window.hpp"
@@ -67,6 +69,10 @@ Event late_event() {
     return e;
 }
 
+// The Redis field names of the event types, in EventType order (the contract, spelled
+// out here rather than taken from event_type_name).
+const char* const kTypeNames[] = {"view", "search", "cart", "purchase", "login", "logout", "error"};
+
 std::string bucket_label(double latency) {
     for (double b : kLatencyBoundsMs)
         if (latency <= b) return fmt::format("{}", b);
@@ -93,7 +99,7 @@ Expected expect(const std::vector<Input>& inputs) {
         wh["purchases"] += e.type == EventType::purchase;
         wh["errors"] += e.error;
         wh["revenue"] += e.type == EventType::purchase ? e.amount : 0;
-        wh["type:" + std::string(event_type_name(e.type))] += 1;
+        wh["type:" + std::string(kTypeNames[static_cast<std::size_t>(e.type)])] += 1;
         x.window_users[w].insert(e.user_id);
         Hash& rh = x.regions[{w, e.region}];
         rh["events"] += 1;
@@ -164,18 +170,28 @@ class RedisSinkTest : public ::testing::Test {
         EXPECT_EQ(check_->command({"PFCOUNT", key, "ref:hll"}).integer, ref) << key;
         EXPECT_LE(std::llabs(ref - static_cast<long long>(ids.size())), 1) << key;
     }
-    long long ttl(const std::string& key) { return check_->command({"TTL", key}).integer; }
+    // The key expires ttl_s after the EXEC that last set it, and that EXEC ran between
+    // from_ms and to_ms by our clock (the same machine's as Redis's): PEXPIRETIME, an
+    // absolute time, does not count down while the test runs.
+    void expect_expiry(const std::string& key, std::int64_t ttl_s, std::int64_t from_ms,
+                       std::int64_t to_ms) {
+        const long long at = check_->command({"PEXPIRETIME", key}).integer;
+        EXPECT_GE(at, from_ms + ttl_s * 1000) << key;
+        EXPECT_LE(at, to_ms + ttl_s * 1000) << key;
+    }
 
-    void expect_state(const Expected& x, std::int64_t late, std::int64_t dlq) {
+    // The state the inputs leave behind; the batches were committed between from_ms and
+    // to_ms.
+    void expect_state(const Expected& x, std::int64_t late, std::int64_t dlq, std::int64_t from_ms,
+                      std::int64_t to_ms) {
         std::set<std::string> want_keys{kPrefix + "regions", kPrefix + "counters",
                                         kPrefix + "offsets:" + kGroup, kPrefix + "win:index"};
         for (const auto& [w, h] : x.windows) {
             const std::string key = kPrefix + "win:1m:" + std::to_string(w);
             EXPECT_EQ(hash(key), h) << key;
             expect_hll(key + ":users", x.window_users.at(w));
-            EXPECT_GT(ttl(key), kWindowTtlS - 60);
-            EXPECT_LE(ttl(key), kWindowTtlS);
-            EXPECT_GT(ttl(key + ":users"), kWindowTtlS - 60);
+            expect_expiry(key, kWindowTtlS, from_ms, to_ms);
+            expect_expiry(key + ":users", kWindowTtlS, from_ms, to_ms);
             want_keys.insert({key, key + ":users"});
         }
         for (const auto& [wr, h] : x.regions) {
@@ -185,15 +201,14 @@ class RedisSinkTest : public ::testing::Test {
                 kPrefix + "win:1m:" + std::to_string(wr.first) + ":users:" + wr.second;
             EXPECT_EQ(hash(key), h) << key;
             expect_hll(users, x.region_users.at(wr));
-            EXPECT_GT(ttl(key), kWindowTtlS - 60);
-            EXPECT_GT(ttl(users), kWindowTtlS - 60);
+            expect_expiry(key, kWindowTtlS, from_ms, to_ms);
+            expect_expiry(users, kWindowTtlS, from_ms, to_ms);
             want_keys.insert({key, users});
         }
         for (const auto& [s, n] : x.seconds) {
             const std::string key = kPrefix + "sec:" + std::to_string(s);
             EXPECT_EQ(check_->command({"GET", key}).str, std::to_string(n)) << key;
-            EXPECT_GT(ttl(key), kSecondTtlS - 60);
-            EXPECT_LE(ttl(key), kSecondTtlS);
+            expect_expiry(key, kSecondTtlS, from_ms, to_ms);
             want_keys.insert(key);
         }
         const RedisReply regions = check_->command({"SMEMBERS", kPrefix + "regions"});
@@ -238,23 +253,28 @@ TEST_F(RedisSinkTest, OneBatchWritesExactlyTheContractFields) {
         ASSERT_TRUE(agg.add(in.event, in.event.region, in.partition));
     ASSERT_FALSE(agg.add(late_event(), "eu-west", 0)); // the test's premise
     agg.count_dlq(2);
+    // The newest event time per partition: input 298 (kW1 + 298 x 350 ms) on partition 0,
+    // input 299 on partition 1; the late event, older, moves nothing.
+    EXPECT_EQ(agg.max_ts(0), 1'717'000'124'300);
+    EXPECT_EQ(agg.max_ts(1), 1'717'000'124'650);
     RedisSink sink(*client_, kPrefix, kGroup);
+    const std::int64_t from = now_ms();
     sink.commit_batch(agg.take(), positions_of(agg, 151, 150));
+    const std::int64_t to = now_ms();
 
-    expect_state(expect(inputs), 1, 2);
+    expect_state(expect(inputs), 1, 2, from, to);
     EXPECT_EQ(text_hash(kPrefix + "offsets:" + kGroup),
-              (std::map<std::string, std::string>{
-                  {kTopic + ":0", "151"},
-                  {kTopic + ":0:maxts", std::to_string(*agg.max_ts(0))},
-                  {kTopic + ":1", "150"},
-                  {kTopic + ":1:maxts", std::to_string(*agg.max_ts(1))}}));
-    EXPECT_EQ(*agg.max_ts(1), kW1 + 299 * 350);
+              (std::map<std::string, std::string>{{kTopic + ":0", "151"},
+                                                  {kTopic + ":0:maxts", "1717000124300"},
+                                                  {kTopic + ":1", "150"},
+                                                  {kTopic + ":1:maxts", "1717000124650"}}));
 }
 
 TEST_F(RedisSinkTest, TwoBatchesAddUpToOne) {
     const auto inputs = make_inputs();
     WindowAggregator agg(kDelay);
     RedisSink sink(*client_, kPrefix, kGroup);
+    const std::int64_t from = now_ms();
     // Cut mid-window and mid-second: the second batch adds to keys the first created.
     for (std::size_t i = 0; i < 137; ++i)
         ASSERT_TRUE(agg.add(inputs[i].event, inputs[i].event.region, inputs[i].partition));
@@ -265,8 +285,9 @@ TEST_F(RedisSinkTest, TwoBatchesAddUpToOne) {
     ASSERT_FALSE(agg.add(late_event(), "eu-west", 0));
     agg.count_dlq(1);
     sink.commit_batch(agg.take(), positions_of(agg, 151, 150));
+    const std::int64_t to = now_ms();
 
-    expect_state(expect(inputs), 1, 2);
+    expect_state(expect(inputs), 1, 2, from, to);
     EXPECT_EQ(text_hash(kPrefix + "offsets:" + kGroup)[kTopic + ":0"], "151");
 }
 
@@ -312,8 +333,10 @@ TEST_F(RedisSinkTest, DiscardedTransactionLeavesNothing) {
     EXPECT_EQ(check_->command({"DBSIZE"}).integer, 0);
 
     // The same batch commits once memory is back: exactly one copy of everything.
+    const std::int64_t from = now_ms();
     sink.commit_batch(delta, positions_of(agg, 151, 150));
-    expect_state(expect(inputs), 0, 0);
+    const std::int64_t to = now_ms();
+    expect_state(expect(inputs), 0, 0, from, to);
 }
 
 TEST_F(RedisSinkTest, WrongTypeKeyFailsLoudlyNamingTheKey) {
@@ -460,33 +483,49 @@ TEST_F(RedisSinkTest, AClaimBetweenTheCheckAndExecAbortsTheExecAndTheCheckRunsAg
     EXPECT_EQ(sink.load_offsets({kTopic})[p0].next_offset, 4);
 }
 
-double p95_of(std::vector<double> samples) {
-    if (samples.empty()) return 0;
-    std::sort(samples.begin(), samples.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(0.95 * samples.size()));
-    const double v = samples[rank - 1];
-    for (double b : kLatencyBoundsMs)
-        if (v <= b) return b;
-    return kLatencyBoundsMs.back();
+// A small fixture for the views, its expected values worked out by hand below.
+// Seconds are relative to S = kW2 / 1000 (W1 is the minute before kW2, W2 the one from it).
+std::vector<Event> view_inputs() {
+    auto ev = [](std::int64_t ts, std::int64_t user, EventType type, const char* region,
+                 double latency = -1, double amount = 0, bool error = false) {
+        Event e;
+        e.event_id = fmt::format("v{}", ts);
+        e.user_id = user;
+        e.type = type;
+        e.ts_ms = ts;
+        e.region = region;
+        e.latency_ms = latency;
+        e.amount = amount;
+        e.error = error;
+        return e;
+    };
+    return {
+        // W1: three events in its last seconds.
+        ev(kW2 - 6000, 6, EventType::view, "us-east"),    // S-6: just outside the eps span
+        ev(kW2 - 5000, 6, EventType::view, "us-east"),    // S-5: the oldest second counted
+        ev(kW2 - 500, 5, EventType::view, "eu-west", 50), // S-1
+        // W2: eight events, three regions.
+        ev(kW2 + 0, 1, EventType::view, "eu-west", 100),              // S
+        ev(kW2 + 200, 2, EventType::purchase, "eu-west", 120, 2.5),   // S
+        ev(kW2 + 1000, 7, EventType::login, "eu-west"),               // S+1
+        ev(kW2 + 1500, 1, EventType::logout, "eu-west"),              // S+1
+        ev(kW2 + 2000, 3, EventType::view, "us-east", 600),           // S+2
+        ev(kW2 + 2100, 1, EventType::search, "us-east", 700),         // S+2
+        ev(kW2 + 5000, 4, EventType::error, "ap-south", -1, 0, true), // S+5: newest second
+        ev(kW2 + 5300, 4, EventType::purchase, "ap-south", -1, 4.25), // S+5
+    };
 }
 
-std::string health_of(double p95, double err, const HealthThresholds& t) {
-    if (p95 >= t.p95_crit_ms || err >= t.error_crit) return "crit";
-    if (p95 >= t.p95_warn_ms || err >= t.error_warn) return "warn";
-    return "ok";
-}
-
-TEST_F(RedisSinkTest, RefreshViewsMatchesTheInputs) {
-    const auto inputs = make_inputs();
+TEST_F(RedisSinkTest, RefreshViewsMatchHandComputedValues) {
     WindowAggregator agg(kDelay);
-    for (const auto& in : inputs)
-        agg.add(in.event, in.event.region, in.partition);
+    for (const Event& e : view_inputs())
+        ASSERT_TRUE(agg.add(e, e.region, 0));
     ASSERT_FALSE(agg.add(late_event(), "eu-west", 0));
     agg.count_dlq(3);
     RedisSink sink(*client_, kPrefix, kGroup);
-    sink.commit_batch(agg.take(), positions_of(agg, 151, 150));
+    sink.commit_batch(agg.take(), {});
     // An event from a wild clock, an hour ahead: it must not become "the current window".
-    const std::int64_t now = kW2 + 50'000;
+    const std::int64_t now = kW2 + 50'000; // 1717000130000
     Event wild;
     wild.user_id = 1;
     wild.ts_ms = now + 3'600'000;
@@ -498,78 +537,66 @@ TEST_F(RedisSinkTest, RefreshViewsMatchesTheInputs) {
         .p95_warn_ms = 500, .p95_crit_ms = 1500, .error_warn = 0.2, .error_crit = 0.5};
     sink.refresh_views(now, kW2 - 1000, t);
 
-    const Expected x = expect(inputs);
-    const Hash& w2 = x.windows.at(kW2);
-    // eps: the 10 seconds before the newest second with data.
-    const std::int64_t newest = x.seconds.rbegin()->first;
-    double sum = 0;
-    for (std::int64_t s = newest - 10; s < newest; ++s)
-        sum += x.seconds.count(s) ? x.seconds.at(s) : 0;
-    const Hash kpi = hash(kPrefix + "kpi:now");
-    EXPECT_EQ(kpi, (Hash{{"eps", sum / 10},
-                         {"active_users_1m", double(reference_count(x.window_users.at(kW2)))},
-                         {"purchases_1m", w2.at("purchases")},
-                         {"revenue_1m", w2.at("revenue")},
-                         {"error_rate_1m", w2.at("errors") / w2.at("events")},
-                         {"late_events", 1},
-                         {"dlq_events", 3},
-                         {"watermark_ms", double(kW2 - 1000)},
-                         {"window_start_ms", double(kW2)},
-                         {"updated_ms", double(now)}}));
-    EXPECT_GT(sum, 0);
+    // The current window is W2 (1717000080000). eps: the 10 seconds before the newest one
+    // with data (S+5), S-5 .. S+4, hold 1 + 1 + 2 + 2 + 2 = 8 events: 0.8. W2: 8 events,
+    // 2 purchases (2.5 + 4.25), 1 error, users {1, 2, 3, 4, 7}.
+    using Text = std::map<std::string, std::string>;
+    const Text kpi = text_hash(kPrefix + "kpi:now");
+    EXPECT_EQ(kpi, (Text{{"eps", "0.8"},
+                         {"active_users_1m", "5"},
+                         {"purchases_1m", "2"},
+                         {"revenue_1m", "6.75"},
+                         {"error_rate_1m", "0.125"},
+                         {"late_events", "1"},
+                         {"dlq_events", "3"},
+                         {"watermark_ms", "1717000079000"},
+                         {"window_start_ms", "1717000080000"},
+                         {"updated_ms", "1717000130000"}}));
 
-    std::set<std::string> healths;
-    for (const char* r : kRegions) {
-        const auto key = std::make_pair(kW2, std::string(r));
-        const Hash& rh = x.regions.at(key);
-        const double err = rh.at("errors") / rh.at("events");
-        const double p95 = p95_of(x.latencies.at(key));
-        const std::string h = health_of(p95, err, t);
-        healths.insert(h);
-        auto got = text_hash(kPrefix + "region:" + r);
-        EXPECT_EQ(got["health"], h) << r;
-        got.erase("health");
-        Hash num;
-        for (const auto& [f, v] : got)
-            num[f] = std::stod(v);
-        EXPECT_EQ(num, (Hash{{"events_1m", rh.at("events")},
-                             {"active_users_1m", double(reference_count(x.region_users.at(key)))},
-                             {"revenue_1m", rh.at("revenue")},
-                             {"error_rate", err},
-                             {"p95_latency_ms", p95},
-                             {"window_start_ms", double(kW2)},
-                             {"updated_ms", double(now)}}))
-            << r;
-    }
-    EXPECT_EQ(healths, (std::set<std::string>{"ok", "warn", "crit"})); // the data's premise
-    auto idle = text_hash(kPrefix + "region:idle");
-    EXPECT_EQ(idle["events_1m"], "0");
-    EXPECT_EQ(idle["health"], "ok");
+    // Per region in W2, p95 is the upper bound of the bucket of the nearest-rank sample:
+    // eu-west 100 and 120 ms -> (100, 200] -> 200, no errors: ok;
+    // us-east 600 and 700 ms -> (500, 750] -> 750 >= 500: warn;
+    // ap-south no latency -> 0, 1 error of 2 = 0.5 >= 0.5: crit.
+    const auto region = [&](const std::string& events, const std::string& users,
+                            const std::string& revenue, const std::string& error_rate,
+                            const std::string& p95, const std::string& health) {
+        return Text{{"events_1m", events},
+                    {"active_users_1m", users},
+                    {"revenue_1m", revenue},
+                    {"error_rate", error_rate},
+                    {"p95_latency_ms", p95},
+                    {"health", health},
+                    {"window_start_ms", "1717000080000"},
+                    {"updated_ms", "1717000130000"}};
+    };
+    EXPECT_EQ(text_hash(kPrefix + "region:eu-west"), region("4", "3", "2.5", "0", "200", "ok"));
+    EXPECT_EQ(text_hash(kPrefix + "region:us-east"), region("2", "2", "0", "0", "750", "warn"));
+    EXPECT_EQ(text_hash(kPrefix + "region:ap-south"), region("2", "1", "4.25", "0.5", "0", "crit"));
+    EXPECT_EQ(text_hash(kPrefix + "region:idle"), region("0", "0", "0", "0", "0", "ok"));
 
     // The stream: one entry per wall-clock second, whoever writes.
     auto stream = [&] { return check_->command({"XRANGE", kPrefix + "ts:kpi", "-", "+"}); };
     RedisReply s = stream();
     ASSERT_EQ(s.elements.size(), 1u);
-    EXPECT_EQ(s.elements[0].elements[0].str, std::to_string(now / 1000 * 1000) + "-0");
-    const auto& fields = s.elements[0].elements[1].elements;
-    ASSERT_EQ(fields.size(), 4u);
-    EXPECT_EQ(fields[0].str, "eps");
-    EXPECT_DOUBLE_EQ(std::stod(fields[1].str), sum / 10);
-    EXPECT_EQ(fields[2].str, "active_users");
-    EXPECT_EQ(fields[3].str, fmt::format("{}", reference_count(x.window_users.at(kW2))));
+    EXPECT_EQ(s.elements[0].elements[0].str, "1717000130000-0");
+    std::vector<std::string> fields;
+    for (const auto& f : s.elements[0].elements[1].elements)
+        fields.push_back(f.str);
+    EXPECT_EQ(fields, (std::vector<std::string>{"eps", "0.8", "active_users", "5"}));
     sink.refresh_views(now + 300, kW2, t);
     EXPECT_EQ(stream().elements.size(), 1u);
 
     // Another worker's sink, knowing nothing in memory, computes the same views.
     RedisClient other_client(client_->options());
     RedisSink other(other_client, kPrefix, kGroup);
-    const std::int64_t later = now + 1000;
-    other.refresh_views(later, kW2 - 1000, t);
-    Hash again = hash(kPrefix + "kpi:now");
-    EXPECT_EQ(again["updated_ms"], double(later));
-    again["updated_ms"] = double(now);
+    other.refresh_views(now + 1000, kW2 - 1000, t);
+    Text again = text_hash(kPrefix + "kpi:now");
+    EXPECT_EQ(again["updated_ms"], "1717000131000");
+    again["updated_ms"] = "1717000130000";
     EXPECT_EQ(again, kpi);
-    EXPECT_EQ(stream().elements.size(), 2u);
+    s = stream();
+    ASSERT_EQ(s.elements.size(), 2u);
+    EXPECT_EQ(s.elements[1].elements[0].str, "1717000131000-0");
 }
 
 TEST_F(RedisSinkTest, RefreshWithNoDataWritesZeros) {

@@ -371,6 +371,21 @@ std::vector<DlqLine> read_dlq(const std::string& bootstrap) {
     return out;
 }
 
+// A drain's summary counts what its threads handled. That is the ground truth exactly,
+// rebalances included (a revoke commits the batch first), unless a batch was given up -
+// fenced, or dropped on a revoke - and replayed by the partition's next owner: then each
+// count is at least the truth. Redis and the cold path are exact in both cases.
+void expect_summary_count(const json& summary, const std::string& stderr_text,
+                          const std::string& field, std::int64_t want) {
+    const bool replayed = summary["fenced_batches"].get<std::int64_t>() > 0 ||
+                          stderr_text.find("dropping it") != std::string::npos;
+    if (replayed) {
+        EXPECT_GE(summary[field].get<std::int64_t>(), want) << field << ": " << summary.dump();
+    } else {
+        EXPECT_EQ(summary[field].get<std::int64_t>(), want) << field << ": " << summary.dump();
+    }
+}
+
 TEST_F(WorkerE2E, DrainMatchesGroundTruthEverywhere) {
     {
         TestProducer p(kafka_.bootstrap());
@@ -395,14 +410,14 @@ TEST_F(WorkerE2E, DrainMatchesGroundTruthEverywhere) {
                 static_cast<long long>(t.dlq()), t.windows().size(), t.regions().size(),
                 summary.dump().c_str(), r.err.c_str());
     EXPECT_TRUE(summary["ok"].get<bool>());
-    EXPECT_EQ(summary["events"], t.events());
-    EXPECT_EQ(summary["late_events"], t.late());
-    EXPECT_EQ(summary["dlq_events"], t.dlq());
-    EXPECT_EQ(summary["telemetry"], 10);
+    expect_summary_count(summary, r.err, "events", t.events());
+    expect_summary_count(summary, r.err, "late_events", t.late());
+    expect_summary_count(summary, r.err, "dlq_events", t.dlq());
+    expect_summary_count(summary, r.err, "telemetry", 10);
     std::int64_t misses = 0; // valid events (late ones too) whose user has no profile
     for (const auto& [partition, ev] : events_)
         misses += !profiles_.region(ev["user_id"].get<std::int64_t>());
-    EXPECT_EQ(summary["join_misses"], misses);
+    expect_summary_count(summary, r.err, "join_misses", misses);
     EXPECT_GT(summary["redis"]["flushes"].get<int>(), 0);
     EXPECT_GT(summary["cold"]["objects"].get<int>(), 0);
 
@@ -626,10 +641,11 @@ TEST_F(WorkerE2E, ColdPathCatchesUpAfterAHotOnlyDrain) {
 TEST_F(WorkerE2E, TinyPrefetchLimitsDoNotStallTheDrain) {
     // librdkafka 2.0 stops fetching once a consumer's queue reaches queued.min.messages and
     // looks again only when its broker thread wakes (at the latest a second later); the
-    // FetchWaker restarts the fetchers once the queue drained. With a one-record limit and
-    // small fetches the drain must still finish with every record counted once. How fast
-    // it finishes is the machine's business and a benchmark's (bench/README.md), not this
-    // test's; a rebalance in between changes nothing here.
+    // FetchWaker restarts the fetchers once the queue drained. What is asserted here holds
+    // at any machine speed and through a rebalance: the drain completes with every record
+    // where it belongs. Whether the waker fires depends on how fast the consumer drains its
+    // queue against the fetchers (it did not in one run on a loaded machine), and how long
+    // the drain takes is a measurement: bench/README.md, "Tiny prefetch limits".
     produce_cdc_events_and_malformed();
     const Truth t = truth();
     const CliResult r = run_cli({"--json", "worker", "--drain", "--threads", "2", "-X",
@@ -637,14 +653,11 @@ TEST_F(WorkerE2E, TinyPrefetchLimitsDoNotStallTheDrain) {
                                 env(), 240000);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const json summary = json::parse(r.out);
-    EXPECT_EQ(summary["events"], t.events());
-    EXPECT_EQ(summary["dlq_events"], t.dlq());
-    EXPECT_TRUE(summary["ok"].get<bool>());
-    EXPECT_FALSE(summary["interrupted"].get<bool>());
-    std::printf("after the join: %.2f s, %lld wake-ups, %lld assignments\n",
-                summary["wall_s"].get<double>() - summary["assign_wait_s"].get<double>(),
-                static_cast<long long>(summary["fetch_wakeups"].get<std::int64_t>()),
-                static_cast<long long>(summary["assignments"].get<std::int64_t>()));
+    std::printf("tiny prefetch: %s\n", summary.dump().c_str());
+    EXPECT_TRUE(summary["ok"].get<bool>()) << summary.dump();
+    EXPECT_FALSE(summary["interrupted"].get<bool>()) << summary.dump();
+    expect_summary_count(summary, r.err, "events", t.events());
+    expect_summary_count(summary, r.err, "dlq_events", t.dlq());
     RedisClient redis(RedisOptions{.host = redis_.host(), .port = redis_.port()});
     expect_redis_matches_truth(redis, t);
     expect_cold_matches_truth(read_cold_path(dir_.file("cold")), t);
