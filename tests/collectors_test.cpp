@@ -14,14 +14,12 @@
 #include "pipeline/worker/worker_collector.hpp"
 #include "support/pipeline_harness.hpp"
 #include "support/redis_server.hpp"
+#include "support/silent_listener.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
 #include <future>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -155,29 +153,13 @@ TEST(KpiCollectorTest, ReadsTheHashesAndSeriesWrittenInRedis) {
     EXPECT_EQ(*down->data.now.eps, 12.5);
 }
 
-struct Listener {
-    int fd = -1, port = 0;
-    Listener() {
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        listen(fd, 16);
-        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ~Listener() { close(fd); }
-};
-
 TEST(HealthCollectorTest, StatesHistoryAndSinceFollowTheProbes) {
-    Listener up;
+    test::SilentListener up; // accepts, never answers: enough for a tcp probe
     const int dead = free_tcp_port();
     const Catalog cat = parse_catalog(
         "[catalog]\nname = \"t\"\n[stacks.s]\ndriver = \"external\"\n"
         "[[service]]\nname = \"alive\"\nstack = \"s\"\nprobe = \"tcp\"\nendpoint = \"127.0.0.1:" +
-            std::to_string(up.port) +
+            std::to_string(up.port()) +
             "\"\n[[service]]\nname = \"gone\"\nstack = \"s\"\nprobe = \"tcp\"\n"
             "optional = true\nendpoint = \"127.0.0.1:" +
             std::to_string(dead) + "\"\n",

@@ -87,13 +87,8 @@ bool ConsumerThread::commit_sealed(bool final) {
         fence(e.what());
         return false;
     } catch (const std::exception& e) {
-        ThreadMetrics::add(m_.sink_errors, 1);
-        const std::string what = e.what();
         static std::atomic<std::int64_t> last_log{0};
-        if (log_due(last_log, 10'000) || what != last_sink_error_)
-            log::warn(who(), "flush failed, batch of {} records kept, partitions paused, retrying: {}",
-                      s.records, what);
-        last_sink_error_ = what;
+        sink_failed(last_log, "flush failed, batch of", s.records, e.what());
         return false;
     }
     m_.record_flush(micros_since(t0));
@@ -160,6 +155,17 @@ void ConsumerThread::report_drain(const TopicPartition& tp) {
     if (next >= 0) sh_.drain->report(tp, next);
 }
 
+// Counts a failed sink attempt and logs it: at once when the error changed, else at most
+// every 10 s per sink (a dead Redis fails every retry the same way).
+void ConsumerThread::sink_failed(std::atomic<std::int64_t>& last_log, const char* what_failed,
+                                 std::int64_t records, const std::string& what) {
+    ThreadMetrics::add(m_.sink_errors, 1);
+    if (log_due(last_log, 10'000) || what != last_sink_error_)
+        log::warn(who(), "{} {} records kept, partitions paused, retrying: {}", what_failed,
+                  records, what);
+    last_sink_error_ = what;
+}
+
 ConsumerThread::SinkTimer::~SinkTimer() {
     const std::int64_t us = micros_since(t0);
     self.sink_us_ += us;
@@ -190,13 +196,8 @@ bool ConsumerThread::flush_cold() {
         fence(e.what());
         return false;
     } catch (const std::exception& e) {
-        ThreadMetrics::add(m_.sink_errors, 1);
-        const std::string what = e.what();
         static std::atomic<std::int64_t> last_log{0};
-        if (log_due(last_log, 10'000) || what != last_sink_error_)
-            log::warn(who(), "cold-path write failed, {} records kept, partitions paused, retrying: {}",
-                      cold_records_, what);
-        last_sink_error_ = what;
+        sink_failed(last_log, "cold-path write failed,", cold_records_, e.what());
         cold_failing_ = true;
         cold_backoff_.failed();
         if (!paused_) set_paused(true);

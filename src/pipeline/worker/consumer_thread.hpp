@@ -135,6 +135,9 @@ class ConsumerThread {
         std::chrono::steady_clock::time_point t0;
     };
 
+    void sink_failed(std::atomic<std::int64_t>& last_log, const char* what_failed,
+                     std::int64_t records, const std::string& what);
+
     // "worker[N]": where this thread's log lines come from.
     std::string who() const { return "worker[" + std::to_string(index_) + "]"; }
 
