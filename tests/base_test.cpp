@@ -109,3 +109,33 @@ TEST(Printable, ControlCharactersAndBrokenUtf8BecomeVisibleEscapes) {
 
 } // namespace
 } // namespace ebap
+
+#include "core/base/error.hpp"
+#include "core/base/host_port.hpp"
+
+namespace ebap {
+namespace {
+
+TEST(HostPortTest, OneParserForProbesAndCatalogs) {
+    EXPECT_EQ(parse_host_port("redis.internal:6380", 6379).port, 6380);
+    EXPECT_EQ(parse_host_port("redis.internal", 6379).port, 6379);
+    const HostPort v6 = parse_host_port("[::1]:5432", 1);
+    EXPECT_EQ(v6.host, "::1");
+    EXPECT_EQ(v6.port, 5432);
+    const HostPort url = parse_host_port("postgres://u:secret@db:5433/ebap", 5432);
+    EXPECT_EQ(url.host, "db");
+    EXPECT_EQ(url.port, 5433);
+    EXPECT_EQ(parse_host_port("/var/run/postgresql", 5432).host, "/var/run/postgresql");
+    EXPECT_THROW(parse_host_port("db:99999", 1), UsageError);
+    EXPECT_THROW(parse_host_port(":6379", 1), UsageError);
+    EXPECT_TRUE(valid_host_port("localhost:9092"));
+    EXPECT_TRUE(valid_host_port("[::1]:9092"));
+    EXPECT_FALSE(valid_host_port("localhost"));      // a catalog names the port
+    EXPECT_FALSE(valid_host_port("a:1,b:2"));        // a list is the kafka form
+    EXPECT_FALSE(valid_host_port("u@host:1"));       // no credentials in a catalog
+    EXPECT_FALSE(valid_host_port("host:0"));
+    EXPECT_FALSE(valid_host_port("http://host:80")); // a URL is the http form
+}
+
+} // namespace
+} // namespace ebap

@@ -3,6 +3,7 @@
 #include "core/catalog/catalog.hpp"
 
 #include "core/base/closest.hpp"
+#include "core/base/host_port.hpp"
 #include "core/probe/kinds.hpp"
 #include "core/base/error.hpp"
 
@@ -52,25 +53,6 @@ bool valid_name(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
         return std::isalnum(c) || c == '-' || c == '_' || c == '.';
     });
-}
-
-bool valid_port(const std::string& s) {
-    bool digits = std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-    if (s.empty() || s.size() > 5 || !digits) return false;
-    long p = std::stol(s);
-    return p >= 1 && p <= 65535;
-}
-
-// host:port or [v6]:port.
-bool valid_host_port(const std::string& s) {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos || colon == 0) return false;
-    std::string host = s.substr(0, colon);
-    if (host.front() == '[' && host.back() != ']') return false;
-    bool clean = std::none_of(host.begin(), host.end(), [](unsigned char c) {
-        return std::isspace(c) || c == '/' || c == '@' || c == ',';
-    });
-    return clean && valid_port(s.substr(colon + 1));
 }
 
 bool valid_kafka_bootstrap(const std::string& s) {

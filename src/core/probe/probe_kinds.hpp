@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the probe files: one entry point per probe kind, plus the small
 // helpers they share. probe_round() (probe.hpp) is the public way in.
+#include "core/base/host_port.hpp"
 #include "core/probe/kinds.hpp"
 #include "core/probe/probe.hpp"
 
@@ -28,13 +29,6 @@ std::string human_bytes(double bytes);
 // The standard wording of a probe that ran out of time.
 std::string no_answer(int timeout_ms);
 
-struct HostPort {
-    std::string host; // a name, an IPv4/IPv6 address (no brackets) or a unix socket directory
-    int port = 0;
-};
-// "host:port", "[v6]:port", "host" (default port), optionally "scheme://...".
-// Throws UsageError naming the endpoint when it cannot be read.
-HostPort parse_host_port(const std::string& endpoint, int default_port);
 
 // HTTP kinds (trino, schema-registry, ..., http) are probed together.
 bool is_http_kind(const std::string& kind);
