@@ -88,12 +88,13 @@ TEST_F(RedisClientTest, RepliesAreTypedAndOwned) {
 TEST_F(RedisClientTest, ArgumentsAreBinarySafe) {
     auto& c = *client_;
     const std::string key("k\0ey with spaces", 16);
-    const std::string value("\0\r\n\xff binary \"quoted\"", 22);
+    static constexpr char kValue[] = "\0\r\n\xff binary \"quoted\"";
+    const std::string value(kValue, sizeof kValue - 1); // 20 bytes, the NUL included
     ASSERT_EQ(c.command({"SET", key, value}).str, "OK");
     RedisReply got = c.command({"GET", key});
     ASSERT_TRUE(got.is_string());
     EXPECT_EQ(got.str, value);
-    EXPECT_EQ(got.str.size(), 22u);
+    EXPECT_EQ(got.str.size(), 20u);
 }
 
 TEST_F(RedisClientTest, TenThousandCommandsInOneTransactionFlush) {
