@@ -22,20 +22,9 @@ die() { echo "deadlines: $*" >&2; exit 1; }
 command -v python3 >/dev/null || die "python3 not found"
 (( BASH_VERSINFO[0] >= 5 )) || die "bash 5 needed (EPOCHREALTIME)"
 
-TMP=$(mktemp -d /tmp/ebap-deadlines.XXXXXX)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+BENCH_TMP_PREFIX=ebap-deadlines
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the script has cd'd to the repository root
 wait_for() { # TENTHS CMD...: poll until CMD succeeds
     local tries=$1; shift
     until "$@" >/dev/null 2>&1; do

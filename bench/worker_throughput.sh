@@ -45,20 +45,9 @@ for tool in redis-server redis-cli jq python3; do
     command -v "$tool" >/dev/null || die "$tool not found"
 done
 
-TMP=$(mktemp -d /tmp/ebap-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+BENCH_TMP_PREFIX=ebap-bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the script has cd'd to the repository root
 
 # Poll (never sleep blindly) until "$@" succeeds, at most $1 tenths of a second.
 wait_for() {

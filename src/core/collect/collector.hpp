@@ -6,6 +6,8 @@
 // A round that outlasts the interval makes the missed ticks lapse (counted in `skipped`),
 // never queue up; a failed round keeps the last good data, carries the error, and the
 // next round waits twice as long, up to max_backoff.
+#include "core/base/time.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -118,7 +120,7 @@ class Collector : public CollectorBase {
     }
 
   private:
-    static std::int64_t wall_ms();
+    static std::int64_t wall_ms() { return now_ms(); }
     static double elapsed_ms(std::chrono::steady_clock::time_point t0) {
         return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
             .count();
@@ -126,11 +128,5 @@ class Collector : public CollectorBase {
 
     std::atomic<Ptr> latest_;
 };
-
-template <typename T>
-std::int64_t Collector<T>::wall_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 } // namespace ebap::collect
