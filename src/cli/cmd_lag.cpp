@@ -4,7 +4,7 @@
 // list groups, so they are always named. Each run adds one observation to the
 // group's window in <state_dir>/lag/, so consecutive runs judge a trend.
 //   exit 0  every group is OK
-//   exit 3  some group is WARN, STALL, STOP or ERR
+//   exit 3  some group is WARN, REWIND, STALL, STOP or ERR
 //   exit 1  Kafka did not answer within kafka.timeout_ms (message names the servers)
 //   exit 2  usage or bad configuration
 #include "cli/command.hpp"
@@ -44,15 +44,25 @@ const char* infinity_sign() {
     return cs && std::strcmp(cs, "UTF-8") == 0 ? "∞" : "inf";
 }
 
-// "-" for a group without partitions, "done" without lag, "current" when the lag is
-// only the last seconds of consumption, "?" before a trend is known, "∞" when the lag
-// does not shrink.
+// "-" for a group without partitions, "done" without lag, "current" when the lag
+// is only the last seconds of consumption, the slowest partition's time when
+// every lagging partition drains, "∞" when one does not, "?" before a trend.
 std::string drain_text(const GroupVerdict& v) {
-    if (v.partitions.empty()) return "-";
-    if (v.total_lag == 0) return "done";
-    if (v.keeping_up && !v.drain_seconds) return "current";
-    if (v.drain_seconds) return fmt_duration_ms(*v.drain_seconds * 1000.0);
-    return v.consume_rate ? infinity_sign() : "?";
+    switch (v.drain) {
+    case Drain::None:
+        return "-";
+    case Drain::Done:
+        return "done";
+    case Drain::KeepingUp:
+        return "current";
+    case Drain::Estimate:
+        return fmt_duration_ms(*v.drain_seconds * 1000.0);
+    case Drain::Never:
+        return infinity_sign();
+    case Drain::Unknown:
+        break;
+    }
+    return "?";
 }
 
 std::string cell(int64_t v) {
@@ -85,21 +95,34 @@ void print_json_report(const KafkaLagSnapshot& snap, const std::map<std::string,
             const auto& v = g.verdict.partitions[i];
             parts.push_back({{"topic", p.topic},
                              {"partition", p.partition},
+                             {"low", nullable(p.low)},
                              {"high", nullable(p.high)},
                              {"committed", nullable(p.committed)},
-                             {"lag", p.error.empty() ? json(p.lag) : json(nullptr)},
+                             {"lag", nullable(v.lag)},
+                             {"no_commit", v.no_commit},
                              {"status", lag_status_name(v.status)},
-                             {"reason", v.reason}});
+                             {"reason", v.reason},
+                             {"observations", v.observations},
+                             {"complete", v.complete},
+                             {"consume_rate", nullable(v.consume_rate)},
+                             {"drain_rate", nullable(v.drain_rate)}});
         }
+        json maxlag = nullptr;
+        if (auto m = g.verdict.maxlag)
+            maxlag = {{"topic", g.lag.partitions[*m].topic},
+                      {"partition", g.lag.partitions[*m].partition},
+                      {"lag", g.verdict.partitions[*m].lag}};
         out_groups.push_back({{"group", g.lag.group},
                               {"state", g.lag.state},
                               {"members", g.lag.members < 0 ? json(nullptr) : json(g.lag.members)},
                               {"status", lag_status_name(g.verdict.status)},
                               {"reason", g.verdict.reason},
                               {"total_lag", g.verdict.total_lag},
+                              {"complete", g.verdict.complete},
+                              {"maxlag", maxlag},
                               {"consume_rate", nullable(g.verdict.consume_rate)},
+                              {"drain", drain_name(g.verdict.drain)},
                               {"drain_seconds", nullable(g.verdict.drain_seconds)},
-                              {"keeping_up", g.verdict.keeping_up},
                               {"partitions", parts}});
     }
     print_json({{"bootstrap", snap.bootstrap},
@@ -138,7 +161,7 @@ void print_text_report(const KafkaLagSnapshot& snap, const std::map<std::string,
             const auto& p = g.lag.partitions[i];
             const char* st = lag_status_name(g.verdict.partitions[i].status);
             lag.add({g.lag.group, st, p.topic, std::to_string(p.partition), cell(p.high),
-                     cell(p.committed), p.error.empty() ? std::to_string(p.lag) : "-", ""},
+                     cell(p.committed), cell(g.verdict.partitions[i].lag), ""},
                     {Tone::Plain, tone_of(st)});
         }
         const char* st = lag_status_name(g.verdict.status);

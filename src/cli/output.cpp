@@ -16,7 +16,8 @@ bool color_enabled(std::FILE* stream) {
 
 Tone tone_of(const std::string& w) {
     if (w == "UP" || w == "OK" || w == "ok" || w == "Stable" || w == "RUNNING") return Tone::Ok;
-    if (w == "DEGRADED" || w == "WARN" || w == "warn" || w == "STALL") return Tone::Warn;
+    if (w == "DEGRADED" || w == "WARN" || w == "warn" || w == "STALL" || w == "REWIND")
+        return Tone::Warn;
     if (w == "DOWN" || w == "ERR" || w == "STOP" || w == "crit" || w == "FAILED") return Tone::Crit;
     if (w == "UNKNOWN" || w == "unknown" || w == "-") return Tone::Dim;
     return Tone::Plain;

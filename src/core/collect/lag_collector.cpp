@@ -24,6 +24,7 @@ LagCollector::LagCollector(std::shared_ptr<const Config> config, std::vector<std
       config_(std::move(config)), persist_(persist) {
     rules_.window = static_cast<std::size_t>(positive(*config_, "lag.window"));
     rules_.stop_after_ms = positive(*config_, "lag.stop_after_s") * 1000;
+    rules_.allowed_lag = config_->num("lag.allowed_lag");
     timeout_ms_ = static_cast<int>(positive(*config_, "kafka.timeout_ms"));
     if (groups.empty()) groups = config_->list("kafka.groups");
     for (auto& g : groups)
@@ -52,7 +53,7 @@ LagData LagCollector::collect(const Snapshot<LagData>*) {
                      .first;
         LagHistory& history = it->second;
         auto inputs = observe_group(history, g, d.kafka.ts_ms);
-        GroupVerdict v = evaluate_group(history, inputs, d.kafka.ts_ms, rules_);
+        GroupVerdict v = evaluate_group(history, inputs, d.kafka.ts_ms, rules_, g.members);
         if (persist_) d.saved &= save_lag_history(state, d.kafka.bootstrap, g.group, history);
         d.healthy &= v.status == LagStatus::Ok;
         d.groups.push_back({g, std::move(v)});

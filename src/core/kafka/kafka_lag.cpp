@@ -69,9 +69,8 @@ GroupLag compute_group_lag(const std::string& group, const std::vector<TopicOffs
                     p.committed = c.offset;
                     if (p.error.empty()) p.error = c.error;
                 }
-            if (p.error.empty()) {
-                p.lag = p.committed >= 0 ? std::max<int64_t>(0, p.high - p.committed)
-                                         : std::max<int64_t>(0, p.high - p.low);
+            if (p.error.empty() && p.committed >= 0) {
+                p.lag = std::max<int64_t>(0, p.high - p.committed);
                 g.total_lag += p.lag;
             }
             g.partitions.push_back(std::move(p));
@@ -88,8 +87,8 @@ std::vector<PartitionInput> observe_group(LagHistory& history, const GroupLag& l
     std::vector<TopicPartition> keys;
     for (const auto& p : lag.partitions) {
         TopicPartition key{p.topic, p.partition};
-        if (p.error.empty()) history.add(key, Observation{ts_ms, p.high, p.committed, p.lag, 0});
-        inputs.push_back({key, p.error});
+        if (p.error.empty()) history.add(key, Round{ts_ms, p.high, p.committed});
+        inputs.push_back({key, p.error, p.low});
         keys.push_back(std::move(key));
     }
     history.retain(keys);

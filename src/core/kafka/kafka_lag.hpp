@@ -28,8 +28,7 @@ struct PartitionLag {
     int64_t low = -1;
     int64_t high = -1;
     int64_t committed = -1; // -1: none
-    // high - committed; without a commit, everything retained (high - low).
-    int64_t lag = 0;
+    int64_t lag = -1; // high - committed; -1 without a commit (or on error)
     std::string error; // watermark or committed-offset fetch error
 };
 

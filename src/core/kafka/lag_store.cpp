@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace ebap {
@@ -19,27 +20,43 @@ std::string lag_state_name(const std::string& group) {
     return "lag/" + (out.empty() ? std::string("%") : out) + ".json";
 }
 
+namespace {
+
+// Rows of integers, each row exactly `width` long; anything else is skipped.
+template <class F>
+void int_rows(const json& rows, std::size_t width, F&& f) {
+    if (!rows.is_array()) return;
+    for (const auto& r : rows) {
+        if (!r.is_array() || r.size() != width) continue;
+        if (std::all_of(r.begin(), r.end(), [](const json& v) { return v.is_number_integer(); }))
+            f(r);
+    }
+}
+
+constexpr int kFormat = 2; // 2: commit observations and rounds kept apart
+
+} // namespace
+
 LagHistory load_lag_history(const std::string& state_dir, const std::string& bootstrap,
                             const std::string& group, std::size_t window) {
     LagHistory h(window);
     json doc = StateFile(state_dir, lag_state_name(group)).read();
-    if (doc.value("bootstrap", "") != bootstrap || doc.value("group", "") != group) return h;
+    if (doc.value("format", 0) != kFormat || doc.value("bootstrap", "") != bootstrap ||
+        doc.value("group", "") != group)
+        return h;
     auto parts = doc.find("partitions");
     if (parts == doc.end() || !parts->is_array()) return h;
     for (const auto& p : *parts) {
-        if (!p.is_object() || !p.contains("obs") || !p["obs"].is_array()) continue;
+        if (!p.is_object()) continue;
         TopicPartition key{p.value("topic", ""), p.value("partition", 0)};
-        ObservationWindow w;
-        for (const auto& o : p["obs"]) {
-            if (!o.is_array() || o.size() != 5) continue;
-            bool ints = true;
-            for (const auto& v : o)
-                ints = ints && v.is_number_integer();
-            if (!ints) continue;
-            w.push_back({o[0].get<int64_t>(), o[1].get<int64_t>(), o[2].get<int64_t>(),
-                         o[3].get<int64_t>(), o[4].get<int64_t>()});
-        }
-        if (!key.topic.empty() && !w.empty()) h.restore(key, std::move(w));
+        PartitionWindow w;
+        int_rows(p.value("commits", json()), 3, [&](const json& r) {
+            w.commits.push_back({r[0].get<int64_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
+        });
+        int_rows(p.value("rounds", json()), 3, [&](const json& r) {
+            w.rounds.push_back({r[0].get<int64_t>(), r[1].get<int64_t>(), r[2].get<int64_t>()});
+        });
+        if (!key.topic.empty() && !w.rounds.empty()) h.restore(key, std::move(w));
     }
     return h;
 }
@@ -48,14 +65,22 @@ bool save_lag_history(const std::string& state_dir, const std::string& bootstrap
                       const std::string& group, const LagHistory& history) {
     json parts = json::array();
     for (const auto& [key, w] : history.windows()) {
-        json obs = json::array();
-        for (const auto& o : w)
-            obs.push_back({o.ts_ms, o.high, o.committed, o.lag, o.since_ms});
-        parts.push_back({{"topic", key.topic}, {"partition", key.partition}, {"obs", obs}});
+        json commits = json::array(), rounds = json::array();
+        for (const auto& o : w.commits)
+            commits.push_back({o.ts_ms, o.committed, o.lag});
+        for (const auto& r : w.rounds)
+            rounds.push_back({r.ts_ms, r.high, r.committed});
+        parts.push_back({{"topic", key.topic},
+                         {"partition", key.partition},
+                         {"commits", commits},
+                         {"rounds", rounds}});
     }
-    json doc = {{"bootstrap", bootstrap},
+    json doc = {{"format", kFormat},
+                {"bootstrap", bootstrap},
                 {"group", group},
-                {"fields", {"ts_ms", "high", "committed", "lag", "since_ms"}},
+                {"fields",
+                 {{"commits", {"ts_ms", "committed", "lag"}},
+                  {"rounds", {"ts_ms", "high", "committed"}}}},
                 {"partitions", parts}};
     return StateFile(state_dir, lag_state_name(group)).write(doc);
 }
