@@ -324,6 +324,8 @@ TEST(Cdc, BadRecordsSayWhyAndChangeNothing) {
         {bad_op.dump(), "op 'x' is not one of c, r, u, d, t"},
         {no_after.dump(), "op 'u' without an 'after' row"},
         {no_id.dump(), "row has no integer 'id'"},
+        {users_envelope("c", nullptr, user_row(3, "c", "\x1b[2J")).dump(),
+         "row id 3: region: control character U+001B at byte 0"},
     };
     for (const auto& [value, why] : cases) {
         const CdcResult r = decoder.apply("", value, table);

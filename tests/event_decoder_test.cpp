@@ -155,6 +155,54 @@ TEST_F(DecoderTest, WrongTypesAreNamed) {
     EXPECT_EQ(with("status", "OK"), "status 'OK' is not one of ok, error");
 }
 
+TEST_F(DecoderTest, EventTimesFarAheadOfTheClockAreRefused) {
+    // Before the consumer sets a clock, any time is accepted (the decoder alone is pure).
+    EXPECT_EQ(with("ts", 99999999999999999), "");
+    const std::int64_t now = utc_ms(2026, 12, 2, 12, 0, 0);
+    decoder_.set_clock(now, 300'000);
+    EXPECT_EQ(with("ts", now + 300'000), "") << "exactly at the tolerance is still accepted";
+    EXPECT_EQ(with("ts", now + 300'001),
+              "ts 1796213100001 (2026-12-02T12:05:00Z) is 5m 00s ahead of this worker's clock, "
+              "more than the 5m 00s allowed (worker.future_tolerance_s)");
+    EXPECT_EQ(with("ts", "2026-12-02T13:02:00Z"),
+              "ts 1796216520000 (2026-12-02T13:02:00Z) is 1h 02m ahead of this worker's clock, "
+              "more than the 5m 00s allowed (worker.future_tolerance_s)");
+    // The year 3170843: far past what a date can show, and still named.
+    EXPECT_EQ(with("ts", 99999999999999999),
+              "ts 99999999999999999 (out of range) is 1157386617d 21h ahead of this worker's clock, "
+              "more than the 5m 00s allowed (worker.future_tolerance_s)");
+    EXPECT_EQ(with("ts", now - 86'400'000), "") << "late events are the window's business";
+    decoder_.set_clock(INT64_MAX - 5, 300'000); // no overflow at the top
+    EXPECT_EQ(with("ts", 99999999999999999), "");
+}
+
+TEST_F(DecoderTest, RegionsMustBePrintableAndBounded) {
+    EXPECT_EQ(with("region", "eu-west"), "");
+    EXPECT_EQ(ev_.region, "eu-west");
+    EXPECT_EQ(with("region", "東京-北"), "");
+    EXPECT_EQ(with("region", std::string(64, 'r')), "");
+    EXPECT_EQ(with("region", ""), "");
+    EXPECT_EQ(ev_.region, "") << "empty is no region: the profile's applies";
+    EXPECT_EQ(with("region", std::string(65, 'r')),
+              "region: 65 bytes, longer than the 64 allowed ('" + std::string(64, 'r') + "...')");
+    EXPECT_EQ(with("region", "\\x1b[2J"), "") << "a literal backslash is printable";
+    EXPECT_EQ(with("region", "\x1b[2J"), "region: control character U+001B at byte 0 ('?[2J')");
+    EXPECT_EQ(with("region", "eu\x1b]0;pwned\x07"),
+              "region: control character U+001B at byte 2 ('eu?]0;pwned?')");
+    EXPECT_EQ(with("region", "eu\nwest"), "region: control character U+000A at byte 2 ('eu?west')");
+    EXPECT_EQ(with("region", "eu\x7f"), "region: control character U+007F at byte 2 ('eu?')");
+    // U+009B, the 8-bit CSI, which some terminals obey like ESC [.
+    EXPECT_EQ(with("region", "eu\xc2\x9b" "31m"),
+              "region: control character U+009B at byte 2 ('eu?31m')");
+}
+
+TEST_F(DecoderTest, AmountsAndLatenciesAreBounded) {
+    EXPECT_EQ(with("amount", 1e9), "");
+    EXPECT_EQ(with("amount", 1e308), "amount: 1e+308 is above the limit 1000000000");
+    EXPECT_EQ(with("latency_ms", 86'400'000), "");
+    EXPECT_EQ(with("latency_ms", 1e300), "latency_ms: 1e+300 is above the limit 86400000");
+}
+
 TEST_F(DecoderTest, ReasonsQuoteValuesBoundedAndPrintable) {
     const std::string r = with("event_type", std::string(500, 'x') + "\n");
     EXPECT_LT(r.size(), 200u);

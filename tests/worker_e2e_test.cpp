@@ -110,6 +110,7 @@ struct DlqExpect {
     std::string topic;
     std::int32_t partition;
     std::int64_t offset;
+    std::string reason = {}; // a part of the error header, when the test names it
 };
 
 class WorkerE2E : public ::testing::Test {
@@ -289,6 +290,42 @@ class WorkerE2E : public ::testing::Test {
                             p.send(kTelemetry, 1, "api", R"({"service":"api","value":1})"))});
     }
 
+    // Hostile records, sent before the good ones on their partitions: an event time in the
+    // year 3170843 and one an hour ahead must not move the watermark (or every later event
+    // would be late); escape sequences in a region, an over-long region and an absurd amount
+    // must never reach Redis or the screen. All go to the DLQ with their reason.
+    void produce_hostile(TestProducer& p) {
+        const std::int64_t hour_ahead = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count() +
+                                        3'600'000;
+        const std::vector<std::pair<std::string, std::string>> bad = {
+            {R"({"event_id":"far-1","user_id":6,"event_type":"view","ts":99999999999999999})",
+             "is 1157"},
+            {json({{"event_id", "far-2"}, {"user_id", 1}, {"event_type", "view"},
+                   {"ts", rfc3339(hour_ahead)}})
+                 .dump(),
+             "ahead of this worker's clock"},
+            {json({{"event_id", "esc-1"}, {"user_id", 2}, {"event_type", "view"},
+                   {"ts", 1710111300000}, {"region", "\x1b[2J\x1b]0;owned\x07"}})
+                 .dump(),
+             "region: control character U+001B at byte 0"},
+            {json({{"event_id", "long-1"}, {"user_id", 3}, {"event_type", "view"},
+                   {"ts", 1710111300000}, {"region", std::string(300, 'x')}})
+                 .dump(),
+             "region: 300 bytes"},
+            {R"({"event_id":"rich-1","user_id":4,"event_type":"purchase","ts":1710111300000,"amount":1e308})",
+             "amount: 1e+308 is above the limit"},
+        };
+        for (std::size_t i = 0; i < bad.size(); ++i) {
+            const auto partition = static_cast<std::int32_t>(i % kEventPartitions);
+            dlq_.push_back({"h" + std::to_string(i), bad[i].first, kEvents, partition,
+                            static_cast<std::int64_t>(
+                                p.send(kEvents, partition, "h" + std::to_string(i), bad[i].first)),
+                            bad[i].second});
+        }
+    }
+
     // The data set without telemetry: profiles, events (late and duplicates included) and
     // the malformed records the DLQ must receive.
     void produce_cdc_events_and_malformed() {
@@ -390,6 +427,7 @@ TEST_F(WorkerE2E, DrainMatchesGroundTruthEverywhere) {
     {
         TestProducer p(kafka_.bootstrap());
         produce_cdc(p);
+        produce_hostile(p);
         produce_events(p);
         produce_malformed(p);
         produce_telemetry(p);
@@ -453,9 +491,26 @@ TEST_F(WorkerE2E, DrainMatchesGroundTruthEverywhere) {
             EXPECT_EQ(got.key, want.key.value_or(""));
             EXPECT_EQ(got.value, want.value.value_or(""));
             EXPECT_FALSE(got.error.empty()) << "offset " << want.offset;
+            EXPECT_NE(got.error.find(want.reason), std::string::npos) << got.error;
         }
         EXPECT_EQ(found, 1) << want.topic << "[" << want.partition << "]@" << want.offset;
     }
+
+    // No watermark was moved by the hostile event times: every partition's stays in 2024.
+    const RedisReply offsets = redis.command({"HGETALL", "ebap:offsets:ebapctl-workers"});
+    int maxts_fields = 0;
+    for (std::size_t i = 0; i + 1 < offsets.elements.size(); i += 2)
+        if (offsets.elements[i].str.ends_with(":maxts") &&
+            offsets.elements[i].str.starts_with(kEvents)) {
+            ++maxts_fields;
+            EXPECT_LT(std::stoll(offsets.elements[i + 1].str), utc_ms(2025, 1, 1, 0, 0, 0))
+                << offsets.elements[i].str;
+        }
+    EXPECT_EQ(maxts_fields, kEventPartitions);
+    // No region name with a control character reached Redis.
+    for (const auto& k : redis.command({"KEYS", "ebap:region:*"}).elements)
+        for (char c : k.str)
+            EXPECT_GE(static_cast<unsigned char>(c), 0x20) << k.str;
 
     // Cold path: every counted event once, under its day and region, enriched by profile.
     std::vector<std::string> hidden;

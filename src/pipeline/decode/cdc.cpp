@@ -1,5 +1,6 @@
 #include "pipeline/decode/cdc.hpp"
 
+#include "pipeline/decode/event.hpp"
 #include "pipeline/decode/rfc3339.hpp"
 
 #include <algorithm>
@@ -280,6 +281,10 @@ CdcResult CdcDecoder::apply(std::string_view key, std::string_view value, Profil
     p.name = string_column(after, "name");
     p.email = string_column(after, "email");
     p.region = string_column(after, "region");
+    if (auto why = region_problem(p.region)) {
+        res.error = fmt::format("row id {}: {}", *id, *why);
+        return res;
+    }
     p.tier = string_column(after, "tier");
     p.updated_at = updated_at_column(after);
     table.upsert(std::move(p));

@@ -1,5 +1,7 @@
 #include "pipeline/decode/event.hpp"
 
+#include "core/base/format.hpp"
+#include "core/base/time.hpp"
 #include "pipeline/decode/json_scan.hpp"
 #include "pipeline/decode/rfc3339.hpp"
 
@@ -39,7 +41,7 @@ const char* json_type_name(od::json_type t) {
 }
 
 // A value quoted inside a reason: bounded (reasons travel in Kafka headers and logs),
-// cut on a UTF-8 boundary, control bytes masked.
+// cut on a UTF-8 boundary, C0, DEL and C1 controls masked.
 std::string snippet(std::string_view s) {
     constexpr std::size_t kMax = 64;
     std::size_t cut = s.size();
@@ -50,8 +52,12 @@ std::string snippet(std::string_view s) {
     }
     std::string out;
     out.reserve(cut + 3);
-    for (char c : s.substr(0, cut))
-        out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+    for (std::size_t i = 0; i < cut; ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const bool c1 = c == 0xC2 && i + 1 < cut && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0x80;
+        if (c1) ++i; // U+0080..U+009F
+        out.push_back(c < 0x20 || c == 0x7f || c1 ? '?' : s[i]);
+    }
     if (cut < s.size()) out += "...";
     return out;
 }
@@ -79,6 +85,7 @@ struct EventDecoder::Impl {
     std::size_t cap = 0;
     simdjson::error_code syntax_error = simdjson::SUCCESS;
     std::string reason;
+    std::int64_t now_ms = 0, tolerance_ms = 0, max_ts_ms = INT64_MAX;
 
     void load(std::string_view json) {
         if (json.size() + simdjson::SIMDJSON_PADDING > cap) {
@@ -143,8 +150,9 @@ struct EventDecoder::Impl {
         return Read::ok;
     }
 
-    // A number that must be >= 0; null reads as absent (present = false).
-    Read amount_value(od::value v, std::string_view field, double& out, bool& present) {
+    // A number in [0, max]; null reads as absent (present = false).
+    Read amount_value(od::value v, std::string_view field, double max, double& out,
+                      bool& present) {
         od::json_type t;
         if (auto r = type_of(v, t); r != Read::ok) return r;
         present = false;
@@ -156,6 +164,7 @@ struct EventDecoder::Impl {
                        ? rule(fmt::format("{}: number out of range", field))
                        : syntax(e);
         if (out < 0) return rule(fmt::format("{}: must be >= 0, got {}", field, out));
+        if (out > max) return rule(fmt::format("{}: {} is above the limit {}", field, out, max));
         present = true;
         return Read::ok;
     }
@@ -246,10 +255,12 @@ struct EventDecoder::Impl {
             return ts_value(v, ev.ts_ms);
         case 6:
             if (key == "region") {
-                if ((r = string_value(v, key, true, s, present)) == Read::ok) ev.region.assign(s);
-                return r;
+                if ((r = string_value(v, key, true, s, present)) != Read::ok || !present) return r;
+                if (auto why = region_problem(s)) return rule(std::move(*why));
+                ev.region.assign(s);
+                return Read::ok;
             }
-            if (key == "amount") return amount_value(v, key, ev.amount, present);
+            if (key == "amount") return amount_value(v, key, kMaxAmount, ev.amount, present);
             if (key == "status") {
                 if ((r = string_value(v, key, true, s, present)) != Read::ok || !present) return r;
                 if (s == "error")
@@ -288,7 +299,9 @@ struct EventDecoder::Impl {
                 return r;
             }
             if (key == "latency_ms") {
-                if ((r = amount_value(v, key, ev.latency_ms, present)) == Read::ok && !present)
+                if ((r = amount_value(v, key, kMaxLatencyMs, ev.latency_ms, present)) ==
+                        Read::ok &&
+                    !present)
                     ev.latency_ms = -1;
                 return r;
             }
@@ -337,6 +350,35 @@ struct EventDecoder::Impl {
 };
 
 EventDecoder::EventDecoder() : impl_(std::make_unique<Impl>()) {}
+
+void EventDecoder::set_clock(std::int64_t now_ms, std::int64_t tolerance_ms) {
+    impl_->now_ms = now_ms;
+    impl_->tolerance_ms = tolerance_ms;
+    impl_->max_ts_ms = now_ms > INT64_MAX - tolerance_ms ? INT64_MAX : now_ms + tolerance_ms;
+}
+
+std::optional<std::string> region_problem(std::string_view region) {
+    return name_problem("region", region, kMaxRegionBytes);
+}
+
+std::optional<std::string> name_problem(std::string_view field, std::string_view region,
+                                        std::size_t max_bytes) {
+    if (region.size() > max_bytes)
+        return fmt::format("{}: {} bytes, longer than the {} allowed ('{}')", field,
+                           region.size(), max_bytes, snippet(region));
+    for (std::size_t i = 0; i < region.size(); ++i) {
+        const auto c = static_cast<unsigned char>(region[i]);
+        unsigned code = c < 0x20 || c == 0x7f ? c : 0;
+        if (c == 0xC2 && i + 1 < region.size()) { // U+0080..U+009F, the C1 controls
+            const auto n = static_cast<unsigned char>(region[i + 1]);
+            if (n >= 0x80 && n <= 0x9f) code = n;
+        }
+        if (code || c == 0)
+            return fmt::format("{}: control character U+{:04X} at byte {} ('{}')", field, code,
+                               i, snippet(region));
+    }
+    return std::nullopt;
+}
 EventDecoder::~EventDecoder() = default;
 
 std::optional<std::string> EventDecoder::decode(std::string_view json, Event& out) {
@@ -398,6 +440,11 @@ std::optional<std::string> EventDecoder::decode(std::string_view json, Event& ou
     if (!(seen & kSeenUserId)) return std::string("missing required field 'user_id'");
     if (!(seen & kSeenType)) return std::string("missing required field 'event_type'");
     if (!(seen & kSeenTs)) return std::string("missing required field 'ts'");
+    if (out.ts_ms > im.max_ts_ms)
+        return fmt::format("ts {} ({}) is {} ahead of this worker's clock, more than the {} "
+                           "allowed (worker.future_tolerance_s)",
+                           out.ts_ms, utc_iso(out.ts_ms), fmt_duration_ms(double(out.ts_ms - im.now_ms)),
+                           fmt_duration_ms(double(im.tolerance_ms)));
     if (out.type == EventType::error) out.error = true;
     return std::nullopt;
 }

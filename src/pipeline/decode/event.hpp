@@ -40,6 +40,21 @@ struct Event {
 // Records larger than this are rejected before parsing (Kafka's default limit is 1 MiB).
 inline constexpr std::size_t kMaxEventBytes = 16u << 20;
 
+// What an event may carry, so that nothing downstream (Redis views, the console's tables)
+// meets an absurd value: a region is printable text of at most kMaxRegionBytes; an amount
+// at most kMaxAmount; a latency at most a day.
+inline constexpr std::size_t kMaxRegionBytes = 64;
+inline constexpr double kMaxAmount = 1e9;
+inline constexpr double kMaxLatencyMs = 86'400'000;
+
+// Why a region name is refused ("region: control character U+001B at byte 0"), or
+// nullopt. Valid UTF-8 is assumed (simdjson checked it); C0, DEL and C1 controls are
+// refused, as is an over-long name. Empty is no region (the profile's applies).
+std::optional<std::string> region_problem(std::string_view region);
+// The same rule for any name taken from a record (telemetry service and metric names).
+std::optional<std::string> name_problem(std::string_view field, std::string_view text,
+                                        std::size_t max_bytes);
+
 // One per consumer thread: reuses its parser and padded buffer across records.
 class EventDecoder {
   public:
@@ -53,6 +68,12 @@ class EventDecoder {
     // object", "invalid JSON at byte 17: ..."), for the DLQ header; out is then partial.
     // Unknown fields are fully validated too, so raw is always safe to store as JSON.
     std::optional<std::string> decode(std::string_view json, Event& out);
+
+    // Event times later than now_ms + tolerance_ms are refused from now on ("ts ... is
+    // 1h 02m ahead of this worker's clock"): one absurd timestamp must not move a
+    // partition's watermark into the future and make every later event late. The
+    // consumer thread sets it once per poll; until then any time is accepted.
+    void set_clock(std::int64_t now_ms, std::int64_t tolerance_ms);
 
   private:
     struct Impl; // keeps simdjson.h out of every includer

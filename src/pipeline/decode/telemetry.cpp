@@ -2,6 +2,7 @@
 
 #include "core/redis/keys.hpp"
 
+#include "pipeline/decode/event.hpp"
 #include "pipeline/decode/rfc3339.hpp"
 
 #include <algorithm>
@@ -50,6 +51,8 @@ std::optional<std::string> TelemetryDecoder::decode(std::string_view json, Telem
         std::string_view s;
         if (key == "service" || key == "region" || key == "metric") {
             if (v.get_string().get(s)) return fmt::format("field '{}' must be a string", key);
+            if (auto why = name_problem(key, s, key == "region" ? kMaxRegionBytes : 128))
+                return why;
             (key == "service" ? out.service : key == "region" ? out.region : out.metric).assign(s);
         } else if (key == "value") {
             if (v.get_double().get(out.value)) return std::string("field 'value' must be a number");

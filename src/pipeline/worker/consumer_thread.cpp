@@ -176,6 +176,7 @@ void ConsumerThread::loop() {
         const auto t_poll = Clock::now();
         const ssize_t n = rd_kafka_consume_batch_queue(queue_, poll_ms, msgs, kConsumeBatch);
         const auto t_got = Clock::now();
+        if (n > 0) decoder_.set_clock(ebap::now_ms(), sh_.future_tolerance_ms);
         const std::int64_t sink_before = sink_us_;
         ThreadMetrics::add(m_.poll_us, micros(t_got - t_poll));
         // What the queue held when the call took from it (the call does not wait for more

@@ -71,6 +71,7 @@ Worker::Worker(const Config& config, WorkerOptions options) : options_(std::move
         s.cold = cold;
     }
     s.watermark_delay_ms = config.num("worker.watermark_delay_s") * 1000;
+    s.future_tolerance_ms = config.num("worker.future_tolerance_s") * 1000;
     s.thresholds = {
         config_double(config, "worker.p95_warn_ms"), config_double(config, "worker.p95_crit_ms"),
         config_double(config, "worker.error_warn"), config_double(config, "worker.error_crit")};

@@ -55,6 +55,7 @@ struct WorkerShared {
     RedisOptions redis;
     std::optional<ColdSinkOptions> cold; // nullopt: --no-cold
     std::int64_t watermark_delay_ms = 600'000;
+    std::int64_t future_tolerance_ms = 300'000; // later event times go to the DLQ
     HealthThresholds thresholds;
     int flush_ms = 1000;
     int cold_flush_s = 60;                    // cold batches: written at least this often,
