@@ -21,6 +21,8 @@ struct GlobalOptions {
     std::string catalog;     // --catalog NAME|FILE (overrides catalog.name)
     bool json = false;       // --json: one JSON document on stdout
     bool readonly = false;   // --readonly: refuse state-changing commands
+    std::string theme;       // --theme NAME|FILE (the console)
+    bool no_color = false;   // --no-color (the console; NO_COLOR does the same)
 };
 
 // What a command sees: the parsed global options and the configuration, loaded once on

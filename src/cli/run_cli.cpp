@@ -44,6 +44,8 @@ int run_cli(int argc, char** argv) {
     app.add_option("--catalog", ctx.global.catalog, "stack catalog name or file");
     app.add_flag("--json", ctx.global.json, "print one JSON document instead of a table");
     app.add_flag("--readonly", ctx.global.readonly, "refuse every state-changing command");
+    app.add_option("--theme", ctx.global.theme, "console theme: name in themes/ or a file");
+    app.add_flag("--no-color", ctx.global.no_color, "console without colours (as NO_COLOR)");
     app.set_version_flag("--version", std::string("ebapctl ") + build::version);
 
     Action chosen;
@@ -66,7 +68,9 @@ int run_cli(int argc, char** argv) {
     try {
         if (!chosen)
             return tui::run_console(ctx.shared_config(), ctx.catalog(),
-                                    {.readonly = ctx.global.readonly});
+                                    {.readonly = ctx.global.readonly,
+                                     .theme = ctx.global.theme,
+                                     .no_color = ctx.global.no_color});
         if (chosen_def->dangerous && ctx.global.readonly)
             throw UsageError("'" + chosen_def->name + "' changes state and --readonly is set");
         return chosen();

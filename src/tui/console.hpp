@@ -4,11 +4,14 @@
 #include "core/config/config.hpp"
 
 #include <memory>
+#include <string>
 
 namespace ebap::tui {
 
 struct ConsoleOptions {
     bool readonly = false; // --readonly: the console refuses dangerous commands
+    std::string theme;     // --theme NAME|FILE; empty: default
+    bool no_color = false; // --no-color
 };
 
 // Runs the console until the operator quits; returns the process exit status.

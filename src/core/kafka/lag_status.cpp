@@ -256,12 +256,12 @@ void fill_drain(GroupVerdict& g, const LagRules& rules) {
         if (p.lag <= rules.allowed_lag) continue;
         if (p.status == LagStatus::Stop || p.status == LagStatus::Stall) {
             never = true;
+        } else if (p.consume_rate && *p.consume_rate > 0 &&
+                   double(p.lag) <= *p.consume_rate * kKeepingUpSeconds) {
+            current = true; // a trail, not a backlog: its drain "rate" is noise
         } else if (p.drain_rate && *p.drain_rate > 0) {
             estimate = true;
             slowest = std::max(slowest, double(p.lag) / *p.drain_rate);
-        } else if (p.consume_rate && *p.consume_rate > 0 &&
-                   double(p.lag) <= *p.consume_rate * kKeepingUpSeconds) {
-            current = true;
         } else if (p.drain_rate) {
             never = true;
         } else {

@@ -1,0 +1,63 @@
+#pragma once
+// What the console draws: the collectors' latest snapshots plus the little history the
+// UI keeps itself (KPI values per snapshot, group lag per round, the previous region
+// reading for trend arrows, the log of state changes). Updated on the UI thread only,
+// from snapshots; drawing reads it and never waits on I/O.
+#include "core/collect/health_collector.hpp"
+#include "core/collect/kpi_collector.hpp"
+#include "core/collect/lag_collector.hpp"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ebap::tui {
+
+inline constexpr std::size_t kKpiHistory = 600; // one a second: 10 minutes
+inline constexpr std::size_t kLagHistory = 120;
+inline constexpr std::size_t kLogLines = 2000;
+
+struct LogLine {
+    std::int64_t ms = 0;
+    std::string text;
+    int tone = 0; // 0 plain, 1 ok, 2 warn, 3 crit
+};
+
+// One KPI speedometer: what it reads, its scale and thresholds.
+struct KpiGauge {
+    std::string title, key; // key: the ebap:kpi:now field
+    double lo = 0, hi = 1;
+    std::optional<double> warn, crit;
+    bool percent = false; // value is a fraction shown as %
+    std::optional<double> KpiNow::*member = nullptr;
+};
+
+struct Model {
+    std::string catalog, kafka, redis, postgres;
+    collect::Collector<collect::HealthData>::Ptr health;
+    collect::Collector<collect::LagData>::Ptr lag;
+    collect::Collector<collect::KpiData>::Ptr kpi;
+    std::vector<KpiGauge> gauges;
+
+    std::map<std::string, std::deque<std::optional<double>>> kpi_history; // by gauge key
+    std::map<std::string, std::deque<std::optional<double>>> lag_history; // by group
+    std::map<std::string, std::optional<double>> prev_group_lag;
+    std::map<std::string, RegionHealth> prev_regions;
+    std::map<std::string, std::string> last_state; // "svc:name", "lag:group" -> word
+    std::deque<LogLine> log;
+    bool readonly = false;
+
+    // Folds in snapshots newer than the ones seen; true when something changed.
+    bool absorb(const collect::Collector<collect::HealthData>::Ptr& h,
+                const collect::Collector<collect::LagData>::Ptr& l,
+                const collect::Collector<collect::KpiData>::Ptr& k);
+    void note(std::int64_t ms, std::string text, int tone = 0);
+    // Age in ms of the oldest snapshot shown (nullopt before any).
+    std::optional<std::int64_t> oldest_ms(std::int64_t now) const;
+};
+
+std::vector<KpiGauge> default_gauges(double error_warn, double error_crit);
+
+} // namespace ebap::tui

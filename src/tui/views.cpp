@@ -1,0 +1,631 @@
+#include "tui/views.hpp"
+
+#include "core/base/format.hpp"
+#include "core/base/time.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace ebap::tui {
+namespace {
+
+Role role_of(Health h) {
+    switch (h) {
+    case Health::Up:
+        return Role::ok;
+    case Health::Degraded:
+        return Role::warn;
+    case Health::Down:
+        return Role::crit;
+    case Health::Unknown:
+        break;
+    }
+    return Role::muted;
+}
+
+const char* glyph_of(Health h, const Glyphs& g) {
+    switch (h) {
+    case Health::Up:
+        return g.ok();
+    case Health::Degraded:
+        return g.warn();
+    case Health::Down:
+        return g.crit();
+    case Health::Unknown:
+        break;
+    }
+    return g.unknown();
+}
+
+const char* short_word(Health h) {
+    switch (h) {
+    case Health::Up:
+        return "UP";
+    case Health::Degraded:
+        return "DEGR";
+    case Health::Down:
+        return "DOWN";
+    case Health::Unknown:
+        break;
+    }
+    return "?";
+}
+
+int severity(Health h) { return h == Health::Down ? 0 : h == Health::Degraded ? 1 : h == Health::Unknown ? 2 : 3; }
+
+Role role_of(LagStatus s) {
+    switch (s) {
+    case LagStatus::Ok:
+        return Role::ok;
+    case LagStatus::Warn:
+    case LagStatus::Rewind:
+    case LagStatus::Stall:
+        return Role::warn;
+    case LagStatus::Stop:
+    case LagStatus::Err:
+        return Role::crit;
+    }
+    return Role::muted;
+}
+
+Role role_of_region(const std::string& h) {
+    return h == "ok" ? Role::ok : h == "warn" ? Role::warn : h == "crit" ? Role::crit : Role::muted;
+}
+int region_rank(const std::string& h) { return h == "crit" ? 0 : h == "warn" ? 1 : h == "unknown" ? 2 : 3; }
+
+std::string age_text(std::int64_t ms) {
+    if (ms < 0) return "-";
+    const std::int64_t s = ms / 1000;
+    if (s < 60) return fmt::format("{}s", s);
+    if (s < 3600) return fmt::format("{}m", s / 60);
+    if (s < 86400) return fmt::format("{}h", s / 3600);
+    return fmt::format("{}d", s / 86400);
+}
+
+std::vector<const collect::ServiceHealth*> services_worst_first(const Model& m) {
+    std::vector<const collect::ServiceHealth*> v;
+    if (!m.health) return v;
+    for (const auto& s : m.health->data.services)
+        v.push_back(&s);
+    std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) {
+        return severity(a->result.state) < severity(b->result.state);
+    });
+    return v;
+}
+
+bool matches(const std::string& text, const std::string& filter) {
+    if (filter.empty()) return true;
+    const bool invert = filter[0] == '!';
+    const std::string f = invert ? filter.substr(1) : filter;
+    const bool hit = text.find(f) != std::string::npos;
+    return invert ? !hit : hit;
+}
+
+// ---- header and key line ------------------------------------------------------------
+
+void draw_header(Screen& s, const Model& m, std::int64_t now) {
+    const Glyphs& g = s.glyphs();
+    s.fill_row(0, 0, s.cols(), Role::selection);
+    std::string kafka = m.kafka;
+    if (auto comma = kafka.find(','); comma != std::string::npos) {
+        const auto more = std::count(kafka.begin(), kafka.end(), ',');
+        kafka = kafka.substr(0, comma) + fmt::format(" +{}", more);
+    }
+    std::string left = fmt::format(" ebapctl {} {} {} kafka {} {} redis {}", g.dot(), printable(m.catalog),
+                                   g.dot(), printable(kafka), g.dot(), printable(m.redis));
+    std::string right;
+    const auto t = utc_iso(now);
+    right = t.size() >= 19 ? t.substr(11, 8) + "Z" : t;
+    if (auto age = m.oldest_ms(now))
+        right += fmt::format(" {} data {} old", g.dot(), fmt_duration_ms(double(*age)));
+    else
+        right += fmt::format(" {} waiting for data", g.dot());
+    if (m.readonly) right += fmt::format(" {} READONLY", g.dot());
+    right += " ";
+    const int rw = text_width(right);
+    s.put(0, 0, left, Role::selection, true, std::max(0, s.cols() - rw - 1));
+    s.put(0, std::max(0, s.cols() - rw), right, Role::selection, m.readonly);
+}
+
+void draw_keys(Screen& s, const UiState& ui) {
+    const int y = s.rows() - 1;
+    s.fill_row(y, 0, s.cols(), Role::bg);
+    if (!ui.message.empty()) {
+        const Role r = ui.message_tone == 3 ? Role::crit : ui.message_tone == 2 ? Role::warn : Role::accent;
+        s.put(y, 1, ui.message, r, false, s.cols() - 2);
+        return;
+    }
+    static const char* kViews[] = {"overview", "services", "lag", "kpi", "geo", "log"};
+    int x = 1;
+    for (int i = 0; i < 6; ++i) {
+        const bool on = static_cast<int>(ui.view) == i;
+        s.put(y, x, std::to_string(i + 1), Role::accent, true);
+        s.put(y, x + 2, std::string(kViews[i]), on ? Role::title : Role::muted, on);
+        x += 4 + int(std::strlen(kViews[i]));
+        if (x > s.cols() - 30) break;
+    }
+    const std::string hints = ": command  / filter  ? help  q quit";
+    if (x + text_width(hints) + 2 < s.cols()) s.put(y, s.cols() - text_width(hints) - 1, hints, Role::muted);
+}
+
+// ---- services -------------------------------------------------------------------------
+
+// The last probes, newest right: a low bar while UP, half while DEGRADED, full while DOWN,
+// so trouble stands out as spikes in its colour.
+void draw_history(Screen& s, int y, int x, const collect::ServiceHealth& svc, int width) {
+    const Glyphs& g = s.glyphs();
+    const std::size_t n = std::min(svc.history.size(), std::size_t(width));
+    int cx = x + width - int(n);
+    for (std::size_t i = svc.history.size() - n; i < svc.history.size(); ++i, ++cx) {
+        const Health h = svc.history[i];
+        const char* glyph = h == Health::Up ? (g.utf8 ? "▁" : "_") : h == Health::Degraded ? (g.utf8 ? "▄" : "-")
+                          : h == Health::Down ? (g.utf8 ? "█" : "#") : " ";
+        s.put(y, cx, glyph, role_of(h), false, 1);
+    }
+}
+
+void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now) {
+    const Glyphs& g = s.glyphs();
+    const auto list = services_worst_first(m);
+    int up = 0;
+    for (auto* svc : list)
+        up += svc->result.state == Health::Up;
+    std::string title = list.empty() ? "Services" : fmt::format("Services {}/{} UP {} worst first", up, list.size(), g.dot());
+    if (m.health && !m.health->error.empty()) title += " " + std::string(g.dot()) + " " + m.health->error;
+    s.frame(r, title);
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    if (list.empty()) {
+        s.put(in.y, in.x + 1, "probing the catalog's services…", Role::muted);
+        return;
+    }
+    const int cols = in.w >= 150 ? 3 : in.w >= 100 ? 2 : 1;
+    const int cw = in.w / cols;
+    int nw = 8;
+    for (auto* svc : list)
+        nw = std::max(nw, text_width(svc->name));
+    nw = std::min(nw, 20);
+    int i = 0;
+    for (auto* svc : list) {
+        if (!matches(svc->name, ui.filter)) continue;
+        const int row = i / cols, col = i % cols;
+        if (row >= in.h) break;
+        const int x = in.x + col * cw, y = in.y + row;
+        const Role role = role_of(svc->result.state);
+        s.put(y, x + 1, glyph_of(svc->result.state, g), role);
+        s.put(y, x + 3, pad(svc->name, nw, g), Role::fg, true);
+        s.put(y, x + 4 + nw, pad(short_word(svc->result.state), 4, g), role, true);
+        int rx = x + 9 + nw;
+        if (svc->result.state == Health::Up || svc->result.state == Health::Degraded) {
+            s.put(y, rx, pad(fmt::format("{:.0f} ms", svc->result.latency_ms), 7, g, true), Role::fg);
+            rx += 8;
+        }
+        const int spark = cw >= 66 ? 10 : 0;
+        const int reason_w = x + cw - 6 - (spark ? spark + 1 : 0) - rx;
+        if (reason_w > 4) s.put(y, rx, pad(printable(svc->result.detail), reason_w, g), Role::muted);
+        s.put(y, x + cw - 5 - (spark ? spark + 1 : 0), pad(age_text(now - svc->since_ms), 4, g, true), Role::muted);
+        if (spark) draw_history(s, y, x + cw - spark - 1, *svc, spark);
+        ++i;
+    }
+}
+
+// One line: "9/11 UP · ✖ trino refused 3m · ▲ kafka-connect ..."
+void draw_service_summary(Screen& s, int y, const Model& m, std::int64_t now) {
+    const Glyphs& g = s.glyphs();
+    const auto list = services_worst_first(m);
+    int up = 0;
+    for (auto* svc : list)
+        up += svc->result.state == Health::Up;
+    int x = 1;
+    s.put(y, x, fmt::format("{}/{} UP", up, list.size()), up == int(list.size()) ? Role::ok : Role::warn, true);
+    x += 9;
+    for (auto* svc : list) {
+        if (svc->result.state == Health::Up) break;
+        const std::string item = fmt::format("{} {} {} {} {}", g.dot(), glyph_of(svc->result.state, g), svc->name,
+                                             short_word(svc->result.state), printable(svc->result.detail));
+        const std::string shown = fit(item, std::min(40, s.cols() - x - 1), g) + " " + age_text(now - svc->since_ms);
+        if (x + text_width(shown) >= s.cols() - 1) break;
+        s.put(y, x, shown, role_of(svc->result.state));
+        x += text_width(shown) + 1;
+    }
+}
+
+// ---- KPIs -----------------------------------------------------------------------------
+
+std::vector<std::optional<double>> series_of(const Model& m, const KpiGauge& gauge) {
+    std::vector<std::optional<double>> v;
+    if (gauge.key == "eps" && m.kpi && !m.kpi->data.series.empty()) {
+        for (const auto& p : m.kpi->data.series)
+            v.push_back(p.eps);
+        return v;
+    }
+    if (gauge.key == "active_users_1m" && m.kpi && !m.kpi->data.series.empty()) {
+        for (const auto& p : m.kpi->data.series)
+            v.push_back(p.active_users);
+        return v;
+    }
+    if (auto it = m.kpi_history.find(gauge.key); it != m.kpi_history.end())
+        v.assign(it->second.begin(), it->second.end());
+    return v;
+}
+
+std::string value_text(const KpiGauge& k, std::optional<double> v) {
+    if (!v) return "-";
+    if (k.percent) return fmt::format("{:.2f}%", *v * 100);
+    return compact(*v);
+}
+
+std::string scale_text(const KpiGauge& k, double v) {
+    return k.percent ? fmt::format("{:.0f}%", v * 100) : compact(v);
+}
+
+Role value_role(const KpiGauge& k, std::optional<double> v) {
+    if (!v) return Role::muted;
+    if (k.crit && *v >= *k.crit) return Role::crit;
+    if (k.warn && *v >= *k.warn) return Role::warn;
+    return Role::title;
+}
+
+// The configured maximum, raised to the next 1-2-5 step when the data goes past it: a
+// pinned needle says less than a scale that grew (the scale is printed under the gauge).
+double scale_max(const KpiGauge& k, const std::vector<std::optional<double>>& series,
+                 std::optional<double> v) {
+    double top = v.value_or(0);
+    for (const auto& x : series)
+        if (x && std::isfinite(*x)) top = std::max(top, *x);
+    if (top <= k.hi || !std::isfinite(top) || top > 1e15) return k.hi;
+    double step = std::pow(10.0, std::floor(std::log10(top)));
+    for (double f : {1.0, 2.0, 5.0, 10.0})
+        if (f * step >= top) return f * step;
+    return 10 * step;
+}
+
+void draw_gauge_box(Screen& s, const Rect& r, const Model& m, const KpiGauge& given, bool stale) {
+    const Glyphs& g = s.glyphs();
+    KpiGauge k = given;
+    const auto series = series_of(m, given);
+    k.hi = scale_max(given, series, m.kpi ? m.kpi->data.now.*(given.member) : std::nullopt);
+    s.frame(r, k.title, stale ? Role::muted : Role::title);
+    if (stale && r.w > 12) s.put(r.y + r.h - 1, r.x + 2, " no live data ", Role::muted);
+    const Rect in = r.inner();
+    if (in.h < 3 || in.w < 10) return;
+    const std::optional<double> v = m.kpi ? m.kpi->data.now.*(k.member) : std::nullopt;
+    const int spark_rows = 1, scale_rows = 1;
+    const int gh = std::max(2, in.h - spark_rows - scale_rows);
+    const int gw = std::min(in.w - 2, gh * 4);
+    const int gx = in.x + (in.w - gw) / 2;
+    GaugeSpec spec{v.value_or(0), k.lo, k.hi, k.warn, k.crit};
+    if (!spec.warn) spec.warn = k.lo + (k.hi - k.lo) * 0.6;
+    if (!spec.crit) spec.crit = k.lo + (k.hi - k.lo) * 0.85;
+    s.put_cells(in.y, gx, gauge(spec, gw, gh, g));
+    const std::string text = value_text(k, v);
+    const Role vr = stale ? Role::muted : value_role(k, v);
+    if (gh >= 5 && big_width(text) <= gw * 2 / 3) {
+        const auto rows = big_text(text, g);
+        const int bx = in.x + (in.w - big_width(text)) / 2;
+        for (int i = 0; i < 3; ++i) {
+            const std::string& row = rows[std::size_t(i)];
+            int col = 0;
+            for (std::size_t k = 0; k < row.size();) {
+                const std::size_t n = (static_cast<unsigned char>(row[k]) & 0x80) ? 3 : 1;
+                if (row[k] != ' ') s.put(in.y + gh - 3 + i, bx + col, row.substr(k, n), vr, false, 1);
+                k += n, ++col;
+            }
+        }
+    } else {
+        s.put(in.y + gh - 1, in.x + (in.w - text_width(text)) / 2, text, vr, true);
+    }
+    const std::string lo = scale_text(k, k.lo), hi = scale_text(k, k.hi);
+    s.put(in.y + gh, gx, lo, Role::muted);
+    s.put(in.y + gh, gx + gw - text_width(hi), hi, Role::muted);
+    s.put(in.y + gh + 1, in.x + 1, sparkline(series, in.w - 2, g), Role::graph_start);
+}
+
+void draw_kpis(Screen& s, const Rect& r, const Model& m) {
+    const bool stale = !m.kpi || m.kpi->data.now.stale;
+    const int n = int(m.gauges.size());
+    if (n == 0) return;
+    const int w = r.w / n;
+    for (int i = 0; i < n; ++i) {
+        Rect box{r.y, r.x + i * w, r.h, i == n - 1 ? r.w - i * w : w};
+        draw_gauge_box(s, box, m, m.gauges[std::size_t(i)], stale);
+    }
+}
+
+// One line per KPI: title, value, meter, sparkline (80x24).
+void draw_kpi_lines(Screen& s, const Rect& r, const Model& m) {
+    const Glyphs& g = s.glyphs();
+    int y = r.y;
+    for (const auto& given : m.gauges) {
+        if (y >= r.y + r.h) break;
+        KpiGauge k = given;
+        const std::optional<double> v = m.kpi ? m.kpi->data.now.*(k.member) : std::nullopt;
+        k.hi = scale_max(given, series_of(m, given), v);
+        s.put(y, r.x + 1, pad(k.title, 16, g), Role::fg);
+        // The exact value (thousands separators), not the gauge's short form.
+        const std::string exact = !v ? "-" : k.percent ? fmt::format("{:.2f}%", *v * 100)
+                                         : std::fabs(*v) >= 1e9 ? compact(*v)
+                                         : std::floor(*v) == *v ? thousands(*v)
+                                                                : fmt::format("{:.1f}", *v);
+        s.put(y, r.x + 18, pad(exact, 9, g, true), value_role(k, v), true);
+        const int mw = std::max(10, (r.w - 30) / 2);
+        const Meter mt = meter(v.value_or(0), k.lo, k.hi, mw, g);
+        const Role mr = value_role(k, v) == Role::title ? Role::gauge_low : value_role(k, v);
+        // filled and track in their own colours
+        std::string filled, track;
+        const std::string full = g.utf8 ? "█" : "#", empty = g.utf8 ? "░" : "-";
+        for (int i = 0; i < mt.width; ++i)
+            (i < mt.filled ? filled : track) += i < mt.filled ? full : empty;
+        s.put(y, r.x + 28, filled, mr);
+        s.put(y, r.x + 28 + mt.filled, track, Role::muted);
+        const int sw = r.w - 30 - mw - 1;
+        if (sw > 4) s.put(y, r.x + 29 + mw, sparkline(series_of(m, k), sw, g), Role::graph_start);
+        ++y;
+    }
+}
+
+// ---- topics and lag -------------------------------------------------------------------
+
+std::string drain_word(const GroupVerdict& v) {
+    switch (v.drain) {
+    case Drain::None:
+        return "-";
+    case Drain::Done:
+        return "done";
+    case Drain::KeepingUp:
+        return "current";
+    case Drain::Estimate:
+        return fmt_duration_ms(v.drain_seconds.value_or(0) * 1000);
+    case Drain::Never:
+        return "never";
+    case Drain::Unknown:
+        break;
+    }
+    return "?";
+}
+
+void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool compact_mode) {
+    const Glyphs& g = s.glyphs();
+    std::string title = "Topics and lag";
+    if (m.lag && !m.lag->error.empty()) title += " " + std::string(g.dot()) + " " + m.lag->error;
+    if (!compact_mode) s.frame(r, title, m.lag && !m.lag->error.empty() ? Role::crit : Role::title);
+    const Rect in = compact_mode ? r : r.inner();
+    if (in.empty()) return;
+    int y = in.y;
+    if (!m.lag || !m.lag->taken_ms) {
+        s.put(y, in.x + 1, m.lag && !m.lag->error.empty() ? "Kafka unreachable" : "reading offsets…", Role::muted);
+        return;
+    }
+    const auto& d = m.lag->data;
+    const int name_w = std::max(12, std::min(28, in.w / 3));
+    if (!compact_mode) {
+        s.put(y, in.x + 1, pad("TOPIC", name_w, g) + pad("MSG/S", 10, g, true) + pad("P", 4, g, true) +
+                               pad("MESSAGES", 12, g, true),
+              Role::muted, true);
+        ++y;
+        for (const auto& t : d.kafka.topics) {
+            if (y >= in.y + in.h - 1 - int(d.groups.size()) * 2) break;
+            if (!matches(t.name, ui.filter)) continue;
+            auto rate = d.rates.find(t.name);
+            const std::string rs = rate == d.rates.end() ? "-" : thousands(rate->second) + "/s";
+            s.put(y, in.x + 1, pad(t.name, name_w, g) + pad(rs, 10, g, true) +
+                                   pad(std::to_string(t.watermarks.size()), 4, g, true) +
+                                   pad(thousands(double(t.messages)), 12, g, true),
+                  Role::fg);
+            ++y;
+        }
+        ++y;
+    }
+    for (const auto& gr : d.groups) {
+        if (y >= in.y + in.h) break;
+        const auto& v = gr.verdict;
+        const Role st = role_of(v.status);
+        auto prev = m.prev_group_lag.find(gr.lag.group);
+        const char* arrow = trend(double(v.total_lag), prev == m.prev_group_lag.end() ? std::nullopt : prev->second, g);
+        s.put(y, in.x + 1, pad(gr.lag.group, name_w, g), Role::fg, true);
+        s.put(y, in.x + 1 + name_w, pad(lag_status_name(v.status), 7, g), st, true);
+        s.put(y, in.x + 8 + name_w, pad("lag " + thousands(double(v.total_lag)), 14, g, true) + " " + arrow, Role::fg);
+        const std::string drain = "drain " + drain_word(v);
+        s.put(y, in.x + 26 + name_w, pad(drain, 16, g), Role::muted);
+        const int sw = in.w - (28 + name_w + 16);
+        if (sw > 4) {
+            auto hist = m.lag_history.find(gr.lag.group);
+            if (hist != m.lag_history.end())
+                s.put(y, in.x + 27 + name_w + 16, sparkline({hist->second.begin(), hist->second.end()}, sw, g), st);
+        }
+        ++y;
+        if (!compact_mode && y < in.y + in.h) {
+            s.put(y, in.x + 3, fit(printable(v.reason), in.w - 4, g), Role::muted);
+            ++y;
+        }
+    }
+    if (d.groups.empty() && y < in.y + in.h) s.put(y, in.x + 1, "no consumer groups (kafka.groups)", Role::muted);
+}
+
+// ---- regions --------------------------------------------------------------------------
+
+// Absurd values (1e300 from a bad writer) stay inside their column.
+std::string num_or_dash(std::optional<double> v) {
+    if (!v || !std::isfinite(*v)) return "-";
+    if (std::fabs(*v) >= 1e6) return compact(*v);
+    return thousands(*v);
+}
+
+void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, int limit) {
+    const Glyphs& g = s.glyphs();
+    s.frame(r, fmt::format("Regions {} worst first", g.dot()));
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    if (!m.kpi || m.kpi->data.regions.empty()) {
+        s.put(in.y, in.x + 1, m.kpi && !m.kpi->error.empty() ? "Redis unreachable" : "no regions yet", Role::muted);
+        return;
+    }
+    std::vector<const RegionHealth*> rows;
+    for (const auto& reg : m.kpi->data.regions)
+        if (matches(reg.region, ui.filter)) rows.push_back(&reg);
+    std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) {
+        if (region_rank(a->health) != region_rank(b->health)) return region_rank(a->health) < region_rank(b->health);
+        return a->events_1m.value_or(0) > b->events_1m.value_or(0);
+    });
+    int name_w = 6;
+    for (auto* reg : rows)
+        name_w = std::max(name_w, text_width(printable(reg->region)));
+    const bool users = in.w >= 54;
+    const int fixed = 8 + 8 + (users ? 7 : 0) + 8 + 6 + 7 + 3;
+    name_w = std::clamp(name_w, 6, std::max(6, std::min(24, in.w - fixed - 1)));
+    s.put(in.y, in.x + 1, pad("REGION", name_w, g) + pad(" HEALTH", 8, g) + pad("EV/MIN", 8, g, true) +
+                              (users ? pad("USERS", 7, g, true) : "") + pad("REV", 8, g, true) +
+                              pad("ERR%", 6, g, true) + pad("P95", 7, g, true),
+          Role::muted, true);
+    int y = in.y + 1, shown = 0;
+    for (auto* reg : rows) {
+        if (y >= in.y + in.h || (limit > 0 && shown >= limit)) break;
+        const Role hr = role_of_region(reg->health);
+        const char* glyph = reg->health == "ok" ? g.ok() : reg->health == "warn" ? g.warn() : reg->health == "crit" ? g.crit() : g.unknown();
+        auto prev = m.prev_regions.find(reg->region);
+        const char* arrow = trend(reg->events_1m, prev == m.prev_regions.end() ? std::nullopt : prev->second.events_1m, g);
+        std::string err = "-";
+        if (reg->error_rate && std::isfinite(*reg->error_rate))
+            err = *reg->error_rate > 1 ? ">100" : fmt::format("{:.2f}", *reg->error_rate * 100);
+        s.put(y, in.x + 1, pad(printable(reg->region), name_w, g), Role::fg, true);
+        s.put(y, in.x + 2 + name_w, std::string(glyph) + " " + pad(reg->health, 5, g), hr, true);
+        s.put(y, in.x + 9 + name_w,
+              pad(num_or_dash(reg->events_1m), 8, g, true) +
+                  (users ? pad(num_or_dash(reg->active_users_1m), 7, g, true) : "") +
+                  pad(num_or_dash(reg->revenue_1m), 8, g, true) + pad(err, 6, g, true) +
+                  pad(num_or_dash(reg->p95_latency_ms), 7, g, true) + " " + arrow,
+              reg->stale ? Role::muted : Role::fg);
+        ++y, ++shown;
+    }
+}
+
+// ---- log ------------------------------------------------------------------------------
+
+void draw_log(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
+    const Glyphs& g = s.glyphs();
+    s.frame(r, "Log " + std::string(g.dot()) + " state changes, newest last");
+    const Rect in = r.inner();
+    std::vector<const LogLine*> lines;
+    for (const auto& l : m.log)
+        if (matches(l.text, ui.filter)) lines.push_back(&l);
+    const int first = std::max(0, int(lines.size()) - in.h - ui.scroll);
+    int y = in.y;
+    for (int i = first; i < int(lines.size()) && y < in.y + in.h; ++i, ++y) {
+        const auto* l = lines[std::size_t(i)];
+        const Role role = l->tone == 3 ? Role::crit : l->tone == 2 ? Role::warn : l->tone == 1 ? Role::ok : Role::fg;
+        const std::string t = utc_iso(l->ms);
+        s.put(y, in.x + 1, t.size() >= 19 ? t.substr(11, 8) : t, Role::muted);
+        s.put(y, in.x + 11, l->text, role, false, in.w - 11);
+    }
+    if (lines.empty()) s.put(in.y, in.x + 1, "nothing has happened yet", Role::muted);
+}
+
+void draw_help(Screen& s) {
+    const Glyphs& g = s.glyphs();
+    const std::vector<std::pair<std::string, std::string>> keys = {
+        {"1-6", "overview, services, lag, kpi, geo, log"},
+        {":", "command line (Tab completes, Up/Down history, Ctrl-R search)"},
+        {"/", "filter the current table (substring; !text inverts)"},
+        {"Esc", "clear the filter, close help"},
+        {"-", "previous view"},
+        {"?", "this help"},
+        {"q", "quit (also :q, Ctrl-C)"},
+        {":theme NAME", "switch theme (default, light, solarized-dark, gruvbox, high-contrast, mono)"},
+        {":refresh S", "collector interval in seconds"},
+    };
+    const int w = std::min(s.cols() - 4, 84), h = int(keys.size()) + 4;
+    const Rect r{(s.rows() - h) / 2, (s.cols() - w) / 2, h, w};
+    for (int y = r.y; y < r.y + r.h; ++y)
+        s.fill_row(y, r.x, r.w, Role::bg);
+    s.frame(r, "Keys and commands");
+    int y = r.y + 2;
+    for (const auto& [k, v] : keys) {
+        s.put(y, r.x + 2, pad(k, 14, g), Role::accent, true);
+        s.put(y, r.x + 16, v, Role::fg, false, r.w - 18);
+        ++y;
+    }
+}
+
+} // namespace
+
+const char* view_name(View v) {
+    switch (v) {
+    case View::overview:
+        return "overview";
+    case View::services:
+        return "services";
+    case View::lag:
+        return "lag";
+    case View::kpi:
+        return "kpi";
+    case View::geo:
+        return "geo";
+    case View::log:
+        return "log";
+    }
+    return "overview";
+}
+
+void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now) {
+    s.clear();
+    const int rows = s.rows(), cols = s.cols();
+    if (cols < kMinCols || rows < kMinRows) {
+        const std::string msg = fmt::format("ebapctl needs at least {}x{} (this is {}x{})", kMinCols, kMinRows, cols, rows);
+        s.put(rows / 2, std::max(0, (cols - text_width(msg)) / 2), msg, Role::warn, true);
+        s.show();
+        return;
+    }
+    draw_header(s, m, now);
+    const Rect body{1, 0, rows - 2, cols};
+    switch (ui.view) {
+    case View::overview: {
+        const bool small = rows < 34 || cols < 110;
+        if (small) {
+            // 80x24: a one-line service summary, KPI meters, the groups, the worst regions.
+            draw_service_summary(s, 1, m, now);
+            draw_kpi_lines(s, Rect{2, 0, int(m.gauges.size()), cols}, m);
+            const int y = 3 + int(m.gauges.size());
+            const int groups = m.lag ? std::max<int>(1, int(m.lag->data.groups.size())) : 1;
+            const int lag_h = std::min(groups, std::max(1, (rows - y - 4) / 2)) + 1;
+            draw_lag(s, Rect{y, 0, lag_h, cols}, m, ui, true);
+            draw_regions(s, Rect{y + lag_h, 0, rows - 1 - (y + lag_h), cols}, m, ui, 0);
+        } else {
+            const std::size_t n = m.health ? m.health->data.services.size() : 1;
+            const int svc_cols = cols >= 152 ? 3 : 2;
+            const int svc_h = std::min<int>(int((n + svc_cols - 1) / svc_cols) + 2, rows / 3);
+            draw_services(s, Rect{1, 0, svc_h, cols}, m, ui, now);
+            const int kpi_h = std::min(11, std::max(7, (rows - svc_h) / 3));
+            draw_kpis(s, Rect{1 + svc_h, 0, kpi_h, cols}, m);
+            const int y = 1 + svc_h + kpi_h, h = rows - 1 - y;
+            const int lw = cols * 52 / 100;
+            draw_lag(s, Rect{y, 0, h, lw}, m, ui, false);
+            draw_regions(s, Rect{y, lw, h, cols - lw}, m, ui, 0);
+        }
+        break;
+    }
+    case View::services:
+        draw_services(s, body, m, ui, now);
+        break;
+    case View::lag:
+        draw_lag(s, body, m, ui, false);
+        break;
+    case View::kpi:
+        draw_kpis(s, Rect{1, 0, std::min(rows - 2, 16), cols}, m);
+        if (rows > 20) draw_kpi_lines(s, Rect{18, 0, rows - 19, cols}, m);
+        break;
+    case View::geo:
+        draw_regions(s, body, m, ui, 0);
+        break;
+    case View::log:
+        draw_log(s, body, m, ui);
+        break;
+    }
+    draw_keys(s, ui);
+    if (ui.help) draw_help(s);
+    s.show();
+}
+
+} // namespace ebap::tui

@@ -1,0 +1,299 @@
+// The full-screen console as an operator sees it: `ebapctl` in a real tmux pane against a
+// real redis-server and the embedded Kafka broker over TCP. Each check reads the pane
+// (capture-pane) and compares it with the source: the service states, the group's lag
+// with what the test committed, the KPI values with the Redis hash, the region rows.
+// Waits poll the pane up to a generous deadline; nothing depends on the machine's speed.
+#include "core/embedded/kafka_mock.hpp"
+#include "core/redis/redis_client.hpp"
+#include "support/cli_run.hpp"
+#include "support/redis_server.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace ebap::test {
+namespace {
+
+const std::string kTopic = "ebap.events.raw";
+const std::string kGroup = "console-test-group";
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Produces `per_partition` records to each of 3 partitions, commits `committed` per
+// partition for kGroup; returns the total lag the broker then holds.
+std::int64_t produce_and_commit(const std::string& bootstrap, int per_partition, int committed) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    for (int part = 0; part < 3; ++part)
+        for (int i = 0; i < per_partition; ++i) {
+            const std::string v = "{\"n\":" + std::to_string(i) + "}";
+            rd_kafka_producev(p, RD_KAFKA_V_TOPIC(kTopic.c_str()), RD_KAFKA_V_PARTITION(part),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        }
+    EXPECT_EQ(rd_kafka_flush(p, 20000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_destroy(p);
+
+    rd_kafka_conf_t* cc = rd_kafka_conf_new();
+    rd_kafka_conf_set(cc, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(cc, "group.id", kGroup.c_str(), err, sizeof err);
+    rd_kafka_conf_set(cc, "enable.auto.commit", "false", err, sizeof err);
+    rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);
+    auto* list = rd_kafka_topic_partition_list_new(3);
+    for (int part = 0; part < 3; ++part)
+        rd_kafka_topic_partition_list_add(list, kTopic.c_str(), part)->offset = committed;
+    EXPECT_EQ(rd_kafka_commit(c, list, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_destroy(c);
+    return 3LL * (per_partition - committed);
+}
+
+// One tmux server of our own (-L), so a user's tmux and its config never interfere.
+class Tmux {
+  public:
+    explicit Tmux(std::string socket) : socket_(std::move(socket)) {}
+    ~Tmux() { run({"kill-server"}); }
+    CliResult run(std::vector<std::string> args) const {
+        std::vector<std::string> argv = {"tmux", "-L", socket_, "-f", "/dev/null"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_argv(argv, {}, 20000);
+    }
+    void start(const std::string& command, int cols, int rows) const {
+        const auto r = run({"new-session", "-d", "-s", "t", "-x", std::to_string(cols), "-y",
+                            std::to_string(rows), command});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    std::string capture(bool escapes = false) const {
+        std::vector<std::string> a = {"capture-pane", "-p", "-t", "t"};
+        if (escapes) a.push_back("-e");
+        return run(a).out;
+    }
+    void keys(const std::vector<std::string>& k) const {
+        std::vector<std::string> a = {"send-keys", "-t", "t"};
+        a.insert(a.end(), k.begin(), k.end());
+        run(a);
+    }
+    void literal(const std::string& text) const { run({"send-keys", "-t", "t", "-l", text}); }
+    void resize(int cols, int rows) const {
+        run({"resize-window", "-t", "t", "-x", std::to_string(cols), "-y", std::to_string(rows)});
+    }
+    // Polls the pane until `pred` holds (true) or 30 s pass (false, with the last pane).
+    template <class P>
+    bool wait_for(P pred, std::string* last = nullptr, bool escapes = false) const {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        std::string pane;
+        while (std::chrono::steady_clock::now() < deadline) {
+            pane = capture(escapes);
+            if (pred(pane)) {
+                if (last) *last = pane;
+                return true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        if (last) *last = pane;
+        return false;
+    }
+
+  private:
+    std::string socket_;
+};
+
+bool has(const std::string& pane, const std::string& s) { return pane.find(s) != std::string::npos; }
+
+class Console : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        redis_.start();
+        kafka_.create_topic(kTopic, 3);
+        lag_ = produce_and_commit(kafka_.bootstrap(), 40, 15); // 75
+        RedisClient r(RedisOptions{.host = redis_.host(), .port = redis_.port()});
+        const std::string now = std::to_string(wall_ms() + 3'600'000); // fresh for an hour
+        r.command({"HSET", "ebap:kpi:now", "eps", "4321", "active_users_1m", "77", "purchases_1m",
+                   "12", "revenue_1m", "345.5", "error_rate_1m", "0.0125", "late_events", "3",
+                   "dlq_events", "2", "watermark_ms", std::to_string(wall_ms()), "updated_ms",
+                   std::to_string(wall_ms())});
+        (void)now;
+        r.command({"SADD", "ebap:regions", "eu-west", "us-east"});
+        r.command({"HSET", "ebap:region:eu-west", "health", "warn", "events_1m", "1234",
+                   "active_users_1m", "56", "revenue_1m", "789", "error_rate", "0.031",
+                   "p95_latency_ms", "640", "updated_ms", std::to_string(wall_ms())});
+        r.command({"HSET", "ebap:region:us-east", "health", "ok", "events_1m", "4321",
+                   "active_users_1m", "99", "revenue_1m", "1500", "error_rate", "0.004",
+                   "p95_latency_ms", "120", "updated_ms", std::to_string(wall_ms())});
+        std::ofstream(dir_.file("catalog.toml"))
+            << "[catalog]\nname = 'console-test'\n\n[stacks.local]\ndriver = 'external'\n\n"
+            << "[[service]]\nname = 'kafka'\nprobe = 'kafka'\nstack = 'local'\nendpoint = '"
+            << kafka_.bootstrap().substr(0, kafka_.bootstrap().find(',')) << "'\n\n"
+            << "[[service]]\nname = 'redis'\nprobe = 'redis'\nstack = 'local'\nendpoint = '"
+            << redis_.endpoint() << "'\n\n"
+            << "[[service]]\nname = 'nothing-here'\nprobe = 'tcp'\nstack = 'local'\n"
+            << "endpoint = '127.0.0.1:1'\n";
+        std::ofstream(dir_.file("ebapctl.toml"))
+            << "[catalog]\nname = '" << dir_.file("catalog.toml") << "'\n"
+            << "[kafka]\nbootstrap_servers = '" << kafka_.bootstrap() << "'\ngroups = ['" << kGroup
+            << "']\n"
+            << "[redis]\nhost = '127.0.0.1'\nport = " << redis_.port() << "\n"
+            << "[paths]\nstate_dir = '" << dir_.file("state") << "'\n";
+    }
+
+    // The console in a pane: its exit status lands in a file when it ends.
+    std::string command(const std::string& env = "", const std::string& flags = "") const {
+        return "env -u NO_COLOR -u KAFKA_BOOTSTRAP_SERVERS -u REDIS_HOST -u REDIS_PORT "
+               "-u EBAPCTL_CONFIG HOME=/nonexistent " +
+               env + " " + EBAPCTL_BIN + " --config " + dir_.file("ebapctl.toml") + " " + flags +
+               "; echo $? > " + dir_.file("exit") + "; sleep 30";
+    }
+    std::string exit_status() const {
+        std::ifstream in(dir_.file("exit"));
+        std::string s;
+        std::getline(in, s);
+        return s;
+    }
+
+    TempDir dir_{"console"};
+    RedisServer redis_;
+    EmbeddedKafka kafka_{1};
+    std::int64_t lag_ = 0;
+};
+
+} // namespace
+
+TEST_F(Console, OverviewShowsWhatTheSourcesSay) {
+    Tmux tmux("ebap-console-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    std::string pane;
+    // Service states: the two real ones UP, the closed port DOWN with its reason.
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return std::regex_search(p, std::regex(R"(kafka\s+UP)")) &&
+                   std::regex_search(p, std::regex(R"(redis\s+UP)")) &&
+                   std::regex_search(p, std::regex(R"(nothing-here\s+DOWN\s+connection refused)"));
+        },
+        &pane))
+        << pane;
+    EXPECT_TRUE(has(pane, "Services 2/3 UP")) << pane;
+    // Worst first: the DOWN service is listed before the UP ones.
+    EXPECT_LT(pane.find("nothing-here"), pane.find("redis        UP")) << pane;
+    // The group's lag as the broker holds it (40 produced, 15 committed, 3 partitions).
+    ASSERT_TRUE(tmux.wait_for(
+        [&](const std::string& p) { return has(p, kGroup) && has(p, "lag " + std::to_string(lag_)); },
+        &pane))
+        << pane;
+    // Regions, worst first: eu-west (warn) above us-east (ok), with the hash's numbers.
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "eu-west"); }, &pane)) << pane;
+    EXPECT_TRUE(std::regex_search(pane, std::regex(R"(eu-west\s+\S+ warn\s+1,234\s+56\s+789\s+3\.10\s+640)")))
+        << pane;
+    EXPECT_TRUE(std::regex_search(pane, std::regex(R"(us-east\s+\S+ ok\s+4,321\s+99\s+1,500\s+0\.40\s+120)")))
+        << pane;
+    EXPECT_LT(pane.find("eu-west"), pane.find("us-east"));
+
+    // The KPI view's lines carry the exact values of ebap:kpi:now.
+    tmux.keys({"4"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return std::regex_search(p, std::regex(R"(events/s\s+4,321)")) &&
+                   std::regex_search(p, std::regex(R"(active users 1m\s+77)")) &&
+                   std::regex_search(p, std::regex(R"(purchases/min\s+12)")) &&
+                   std::regex_search(p, std::regex(R"(revenue/min\s+345\.5)")) &&
+                   std::regex_search(p, std::regex(R"(error rate\s+1\.25%)"));
+        },
+        &pane))
+        << pane;
+
+    // `:` commands: a theme switch, and an unknown command named with a suggestion.
+    tmux.keys({":"});
+    tmux.literal("theme gruvbox");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "theme gruvbox"); }, &pane)) << pane;
+    tmux.keys({":"});
+    tmux.literal("thme light");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "unknown command 'thme' (did you mean :theme?)"); }, &pane))
+        << pane;
+
+    // `/` filters the geo view's table.
+    tmux.keys({"5"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "us-east") && has(p, "eu-west"); }, &pane));
+    tmux.keys({"/"});
+    tmux.literal("eu");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "eu-west") && !has(p, "us-east"); }, &pane))
+        << pane;
+    tmux.keys({"Escape"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "us-east"); }, &pane)) << pane;
+    tmux.keys({"1"});
+
+    // Resizes: 80x24 collapses the board into one summary line; 40x12 says what it needs.
+    tmux.resize(80, 24);
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "2/3 UP") && !has(p, "Services 2/3"); }, &pane))
+        << pane;
+    tmux.resize(40, 12);
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "needs at least 80x24"); }, &pane))
+        << pane;
+    tmux.resize(200, 60);
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Services 2/3 UP"); }, &pane)) << pane;
+
+    // q quits with 0 and leaves the alternate screen.
+    tmux.keys({"q"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
+    EXPECT_EQ(tmux.run({"display-message", "-p", "-t", "t", "#{alternate_on}"}).out, "0\n");
+}
+
+TEST_F(Console, NoColorAndAsciiLocaleStillShowStateInWords) {
+    Tmux tmux("ebap-console-nc-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C LC_ALL=C NO_COLOR=1"), 100, 30);
+    std::string pane;
+    // 100x30 is the compact overview: a one-line summary names what is not UP.
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "2/3 UP") && has(p, "nothing-here"); },
+                              &pane, true))
+        << pane;
+    // No colour escapes at all (SGR 30-37/40-47, 38;5/38;2 and 48;..., 90-107; 39 and 49,
+    // "default colour", are not colours); attributes (bold, dim, reverse) remain.
+    EXPECT_FALSE(std::regex_search(pane, std::regex("\x1b\\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]")))
+        << pane;
+    // ASCII: no box drawing or block characters, state by word and glyph.
+    const std::string plain = tmux.capture();
+    for (unsigned char c : plain)
+        ASSERT_LT(c, 0x80) << plain;
+    EXPECT_TRUE(has(plain, "x nothing-here DOWN connection refused")) << plain;
+    EXPECT_TRUE(has(plain, "+-")) << plain;
+    tmux.keys({"C-c"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
+}
+
+TEST_F(Console, ReadonlyIsShownAndABadThemeIsAUsageError) {
+    Tmux tmux("ebap-console-ro-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8", "--readonly"), 120, 40);
+    std::string pane;
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "READONLY"); }, &pane)) << pane;
+    tmux.keys({"q"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
+
+    // A theme that does not exist is a usage error naming the ones that do.
+    CliResult r = run_cli({"--config", dir_.file("ebapctl.toml"), "--theme", "gruvbx"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("no theme 'gruvbx'; did you mean 'gruvbox'?"), std::string::npos) << r.err;
+    // Outside a terminal the console refuses (exit 2) and says what to use instead.
+    r = run_cli({"--config", dir_.file("ebapctl.toml")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("the console needs a terminal"), std::string::npos) << r.err;
+}
+
+} // namespace ebap::test
