@@ -23,6 +23,7 @@ struct GlobalOptions {
     bool readonly = false;   // --readonly: refuse state-changing commands
     std::string theme;       // --theme NAME|FILE (the console)
     bool no_color = false;   // --no-color (the console; NO_COLOR does the same)
+    bool worker = false;     // --worker: the console hosts worker.threads workers
 };
 
 // What a command sees: the parsed global options and the configuration, loaded once on

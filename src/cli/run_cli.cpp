@@ -46,6 +46,7 @@ int run_cli(int argc, char** argv) {
     app.add_flag("--readonly", ctx.global.readonly, "refuse every state-changing command");
     app.add_option("--theme", ctx.global.theme, "console theme: name in themes/ or a file");
     app.add_flag("--no-color", ctx.global.no_color, "console without colours (as NO_COLOR)");
+    app.add_flag("--worker", ctx.global.worker, "console: host the streaming workers (worker.threads)");
     app.set_version_flag("--version", std::string("ebapctl ") + build::version);
 
     Action chosen;
@@ -70,7 +71,10 @@ int run_cli(int argc, char** argv) {
             return tui::run_console(ctx.shared_config(), ctx.catalog(),
                                     {.readonly = ctx.global.readonly,
                                      .theme = ctx.global.theme,
-                                     .no_color = ctx.global.no_color});
+                                     .no_color = ctx.global.no_color,
+                                     .workers = ctx.global.worker
+                                                    ? int(ctx.config().num("worker.threads"))
+                                                    : 0});
         if (chosen_def->dangerous && ctx.global.readonly)
             throw UsageError("'" + chosen_def->name + "' changes state and --readonly is set");
         return chosen();

@@ -7,6 +7,7 @@
 #include "core/base/error.hpp"
 #include "core/base/log.hpp"
 #include "core/base/time.hpp"
+#include "pipeline/worker/worker.hpp"
 #include "tui/cmdline.hpp"
 #include "tui/screen.hpp"
 #include "tui/views.hpp"
@@ -19,6 +20,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <climits>
 #include <cwchar>
 #include <csignal>
@@ -99,6 +102,12 @@ class Console {
     std::unique_ptr<collect::HealthCollector> health_;
     std::unique_ptr<collect::LagCollector> lag_;
     std::unique_ptr<collect::KpiCollector> kpi_;
+    std::unique_ptr<pipeline::WorkerCollector> workers_;
+    mutable std::mutex worker_mu_;
+    std::shared_ptr<pipeline::Worker> worker_; // the hosted workers, when they run
+    std::function<void()> confirmed_;          // what `y` does while ui_.confirm is shown
+    void start_workers(int threads);
+    void stop_workers(bool wait);
     std::unique_ptr<CommandLine> cmdline_;
     Model model_;
     UiState ui_;
@@ -137,7 +146,13 @@ void Console::run_command(const std::string& raw) {
     std::string arg = sp == std::string::npos ? "" : line.substr(sp + 1);
     while (!arg.empty() && arg.front() == ' ')
         arg.erase(0, 1);
-    const CommandSpec* spec = find_command(cmd);
+    const CommandSpec* spec = nullptr;
+    if (!arg.empty()) { // two-word commands: "worker start 2"
+        const auto sp2 = arg.find(' ');
+        if ((spec = find_command(cmd + " " + arg.substr(0, sp2))))
+            arg = sp2 == std::string::npos ? "" : arg.substr(sp2 + 1);
+    }
+    if (!spec) spec = find_command(cmd);
     if (!spec) {
         const std::string near = closest_command(cmd);
         say(fmt::format("unknown command '{}'{}; ? lists them", cmd, near.empty() ? "" : " (did you mean :" + near + "?)"), 3);
@@ -169,6 +184,23 @@ void Console::run_command(const std::string& raw) {
         } catch (const std::exception& e) {
             say(e.what(), 3);
         }
+    } else if (name == "worker start") {
+        char* end = nullptr;
+        const long n = arg.empty() ? 0 : std::strtol(arg.c_str(), &end, 10);
+        if (!arg.empty() && (*end || n < 1 || n > 64)) {
+            say("worker start: give a thread count from 1 to 64, e.g. :worker start 2", 3);
+            return;
+        }
+        start_workers(int(n));
+    } else if (name == "worker stop") {
+        std::lock_guard lock(worker_mu_);
+        if (!worker_) {
+            say("no workers run in this console", 2);
+            return;
+        }
+        ui_.confirm = fmt::format("stop {} worker thread(s) of group {} (they flush and commit first)?",
+                                  worker_->shared().threads, worker_->shared().group);
+        confirmed_ = [this] { stop_workers(false); };
     } else if (name == "refresh") {
         char* end = nullptr;
         const double s = std::strtod(arg.c_str(), &end);
@@ -182,14 +214,70 @@ void Console::run_command(const std::string& raw) {
                                           static_cast<collect::CollectorBase*>(kpi_.get())})
             c->set_interval(ms);
         say(fmt::format("every collector now runs every {} s", arg));
+    } else if (name == "workers" || name == "worker") {
+        set_view(View::workers);
     } else {
-        for (int v = 0; v <= int(View::log); ++v)
+        for (int v = 0; v < kViewCount; ++v)
             if (name == view_name(View(v))) return set_view(View(v));
         say(":" + name + " is not available in this console yet", 2);
     }
 }
 
+void Console::start_workers(int threads) {
+    std::lock_guard lock(worker_mu_);
+    if (worker_ && (worker_->state() == pipeline::WorkerState::Running ||
+                    worker_->state() == pipeline::WorkerState::Starting)) {
+        say("workers already run; :worker stop first", 2);
+        return;
+    }
+    try {
+        pipeline::WorkerOptions o;
+        o.threads = threads;
+        o.log_progress = false;
+        auto w = std::make_shared<pipeline::Worker>(*config_, o);
+        w->start();
+        worker_ = std::move(w);
+        say(fmt::format("workers starting: {} thread(s), group {}", worker_->shared().threads, worker_->shared().group));
+        model_.note(now_ms(), fmt::format("workers started: {} thread(s)", worker_->shared().threads), 1);
+    } catch (const std::exception& e) {
+        say(std::string("worker start: ") + e.what(), 3);
+    }
+    if (workers_) workers_->poke();
+}
+
+void Console::stop_workers(bool wait) {
+    std::shared_ptr<pipeline::Worker> w;
+    {
+        std::lock_guard lock(worker_mu_);
+        w = worker_;
+    }
+    if (!w) return;
+    w->stop();
+    model_.note(now_ms(), "workers stopping: flushing and committing", 0);
+    say("workers stopping: flushing and committing");
+    if (wait) {
+        try {
+            const auto summary = w->wait();
+            model_.note(now_ms(), fmt::format("workers stopped: {} records", summary.totals.records), 0);
+        } catch (const std::exception& e) {
+            model_.note(now_ms(), std::string("workers: ") + e.what(), 3);
+        }
+    }
+    if (workers_) workers_->poke();
+}
+
 void Console::handle_key(wint_t key, bool code) {
+    if (!ui_.confirm.empty()) {
+        const bool yes = !code && (key == 'y' || key == 'Y');
+        ui_.confirm.clear();
+        auto action = std::move(confirmed_);
+        confirmed_ = nullptr;
+        if (yes && action)
+            action();
+        else
+            say("cancelled");
+        return;
+    }
     if (cmdline_->active()) {
         cmdline_->feed(key, code);
         return;
@@ -260,7 +348,7 @@ void Console::handle_key(wint_t key, bool code) {
         ui_.scroll = std::max(0, ui_.scroll - 1);
         break;
     default:
-        if (key >= '1' && key <= '6') set_view(View(key - '1'));
+        if (key >= '1' && key < '1' + kViewCount) set_view(View(key - '1'));
         break;
     }
 }
@@ -288,9 +376,16 @@ int Console::run() {
     lag_ = std::make_unique<collect::LagCollector>(config_, std::vector<std::string>{}, false);
     collect::KpiCollector::Parts parts;
     kpi_ = std::make_unique<collect::KpiCollector>(config_, parts);
+    workers_ = std::make_unique<pipeline::WorkerCollector>(
+        [this]() -> std::shared_ptr<const pipeline::Worker> {
+            std::lock_guard lock(worker_mu_);
+            return worker_;
+        },
+        std::chrono::milliseconds(1000));
     for (collect::CollectorBase* c : {static_cast<collect::CollectorBase*>(health_.get()),
                                       static_cast<collect::CollectorBase*>(lag_.get()),
-                                      static_cast<collect::CollectorBase*>(kpi_.get())})
+                                      static_cast<collect::CollectorBase*>(kpi_.get()),
+                                      static_cast<collect::CollectorBase*>(workers_.get())})
         c->on_publish([this] { wake(); });
 
     const bool no_color = opt_.no_color || (std::getenv("NO_COLOR") && *std::getenv("NO_COLOR"));
@@ -309,6 +404,8 @@ int Console::run() {
     health_->start();
     lag_->start();
     kpi_->start();
+    workers_->start();
+    if (opt_.workers > 0) start_workers(opt_.workers);
 
     draw(*screen_, model_, ui_, now_ms());
     while (!quit_ && !g_quit) {
@@ -332,7 +429,7 @@ int Console::run() {
             model_.note(l.ms, l.source + ": " + l.text, l.level == log::Level::Error ? 3 : l.level == log::Level::Warn ? 2 : 0);
             log_seq = l.seq;
         }
-        model_.absorb(health_->latest(), lag_->latest(), kpi_->latest());
+        model_.absorb(health_->latest(), lag_->latest(), kpi_->latest(), workers_->latest());
         if (!ui_.message.empty() && !filtering_ && message_until_ && now_ms() > message_until_) {
             ui_.message.clear();
             message_until_ = 0;
@@ -340,8 +437,14 @@ int Console::run() {
         draw(*screen_, model_, ui_, now_ms());
         if (cmdline_->active()) cmdline_->draw();
     }
+    if (worker_) {
+        ui_.message = "stopping the workers: flushing and committing…";
+        draw(*screen_, model_, ui_, now_ms());
+    }
     cmdline_.reset();
     screen_.reset();
+    stop_workers(true); // after the screen: a summary or error goes to the terminal
+    workers_->stop();
     health_->stop();
     lag_->stop();
     kpi_->stop();

@@ -12,6 +12,7 @@ struct ConsoleOptions {
     bool readonly = false; // --readonly: the console refuses dangerous commands
     std::string theme;     // --theme NAME|FILE; empty: default
     bool no_color = false; // --no-color
+    int workers = 0;       // --worker: host this many worker threads from the start
 };
 
 // Runs the console until the operator quits; returns the process exit status.

@@ -52,8 +52,19 @@ void Model::note(std::int64_t ms, std::string text, int tone) {
 
 bool Model::absorb(const collect::Collector<collect::HealthData>::Ptr& h,
                    const collect::Collector<collect::LagData>::Ptr& l,
-                   const collect::Collector<collect::KpiData>::Ptr& k) {
+                   const collect::Collector<collect::KpiData>::Ptr& k,
+                   const collect::Collector<pipeline::WorkerData>::Ptr& w) {
     bool changed = false;
+    if (w && w != workers) {
+        changed = true;
+        auto& last = last_state["workers"];
+        if (last != w->data.state && !(last.empty() && w->data.state == "none")) {
+            note(w->taken_ms, "workers " + w->data.state + (w->data.error.empty() ? "" : ": " + w->data.error),
+                 w->data.state == "running" ? 1 : w->data.state == "failed" ? 3 : 0);
+        }
+        last = w->data.state;
+        workers = w;
+    }
     if (h && h != health) {
         changed = true;
         for (const auto& s : h->data.services) {

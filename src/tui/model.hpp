@@ -6,6 +6,7 @@
 #include "core/collect/health_collector.hpp"
 #include "core/collect/kpi_collector.hpp"
 #include "core/collect/lag_collector.hpp"
+#include "pipeline/worker/worker_collector.hpp"
 
 #include <deque>
 #include <map>
@@ -39,6 +40,7 @@ struct Model {
     collect::Collector<collect::HealthData>::Ptr health;
     collect::Collector<collect::LagData>::Ptr lag;
     collect::Collector<collect::KpiData>::Ptr kpi;
+    collect::Collector<pipeline::WorkerData>::Ptr workers;
     std::vector<KpiGauge> gauges;
 
     std::map<std::string, std::deque<std::optional<double>>> kpi_history; // by gauge key
@@ -52,7 +54,8 @@ struct Model {
     // Folds in snapshots newer than the ones seen; true when something changed.
     bool absorb(const collect::Collector<collect::HealthData>::Ptr& h,
                 const collect::Collector<collect::LagData>::Ptr& l,
-                const collect::Collector<collect::KpiData>::Ptr& k);
+                const collect::Collector<collect::KpiData>::Ptr& k,
+                const collect::Collector<pipeline::WorkerData>::Ptr& w);
     void note(std::int64_t ms, std::string text, int tone = 0);
     // Age in ms of the oldest snapshot shown (nullopt before any).
     std::optional<std::int64_t> oldest_ms(std::int64_t now) const;

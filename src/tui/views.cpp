@@ -138,9 +138,14 @@ void draw_keys(Screen& s, const UiState& ui) {
         s.put(y, 1, ui.message, r, false, s.cols() - 2);
         return;
     }
-    static const char* kViews[] = {"overview", "services", "lag", "kpi", "geo", "log"};
+    if (!ui.confirm.empty()) {
+        s.fill_row(y, 0, s.cols(), Role::selection);
+        s.put(y, 1, ui.confirm + "  [y/N]", Role::warn, true, s.cols() - 2);
+        return;
+    }
+    static const char* kViews[] = {"overview", "services", "lag", "kpi", "geo", "workers", "log"};
     int x = 1;
-    for (int i = 0; i < 6; ++i) {
+    for (int i = 0; i < kViewCount; ++i) {
         const bool on = static_cast<int>(ui.view) == i;
         s.put(y, x, std::to_string(i + 1), Role::accent, true);
         s.put(y, x + 2, std::string(kViews[i]), on ? Role::title : Role::muted, on);
@@ -367,6 +372,20 @@ void draw_kpi_lines(Screen& s, const Rect& r, const Model& m) {
     }
 }
 
+// One line for the overview: "workers running · 2 threads · 2,001 rec/s · queue 35 · dlq 12".
+std::string workers_line(const Model& m, const Glyphs& g) {
+    if (!m.workers || m.workers->data.state == "none") return {};
+    const auto& d = m.workers->data;
+    std::string s = fmt::format("workers {}", d.state);
+    if (!d.metrics.threads.empty())
+        s += fmt::format(" {} {} threads {} {} rec/s {} queue {} {} late {} {} dlq {}", g.dot(),
+                         d.metrics.threads.size(), g.dot(), thousands(d.total.records_per_s), g.dot(),
+                         thousands(double(d.total.queue_depth)), g.dot(), thousands(double(d.total.late)),
+                         g.dot(), thousands(double(d.total.dlq)));
+    if (!d.error.empty()) s += " " + std::string(g.dot()) + " " + d.error;
+    return s;
+}
+
 // ---- topics and lag -------------------------------------------------------------------
 
 std::string drain_word(const GroupVerdict& v) {
@@ -442,7 +461,10 @@ void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool 
             ++y;
         }
     }
-    if (d.groups.empty() && y < in.y + in.h) s.put(y, in.x + 1, "no consumer groups (kafka.groups)", Role::muted);
+    if (d.groups.empty() && y < in.y + in.h) s.put(y++, in.x + 1, "no consumer groups (kafka.groups)", Role::muted);
+    if (const std::string w = workers_line(m, g); !w.empty() && y < in.y + in.h)
+        s.put(compact_mode ? y : in.y + in.h - 1, in.x + 1, w,
+              m.workers->data.state == "failed" ? Role::crit : Role::accent, false, in.w - 2);
 }
 
 // ---- regions --------------------------------------------------------------------------
@@ -502,6 +524,48 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
     }
 }
 
+// ---- workers --------------------------------------------------------------------------
+
+void draw_workers(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
+    const Glyphs& g = s.glyphs();
+    const auto* d = m.workers ? &m.workers->data : nullptr;
+    std::string title = "Workers";
+    if (d) title += fmt::format(" {} {} {} {}", g.dot(), d->source, g.dot(), d->state);
+    s.frame(r, title, d && d->state == "failed" ? Role::crit : Role::title);
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    if (!d || d->state == "none") {
+        s.put(in.y, in.x + 1, "no workers run in this console: :worker start N starts N consumer threads", Role::muted);
+        return;
+    }
+    int y = in.y;
+    if (!d->error.empty()) s.put(y++, in.x + 1, d->error, Role::crit, true, in.w - 2);
+    const auto& threads = d->metrics.threads;
+    const int label_w = 22, col_w = 12;
+    std::string head = pad("METRIC", label_w, g);
+    for (const auto& t : threads)
+        head += pad(fmt::format("thread {}", t.index), col_w, g, true);
+    head += pad("TOTAL", col_w, g, true);
+    s.put(y++, in.x + 1, head, Role::muted, true);
+    for (const auto& def : pipeline::thread_metric_defs()) {
+        if (y >= in.y + in.h - 2) break;
+        if (!matches(def.label, ui.filter)) continue;
+        std::string row = pad(def.label, label_w, g);
+        for (const auto& t : threads)
+            row += pad(pipeline::metric_display(def, t), col_w, g, true);
+        row += pad(pipeline::metric_display(def, d->total), col_w, g, true);
+        s.put(y++, in.x + 1, row, Role::fg);
+    }
+    const auto& mt = d->metrics;
+    if (y < in.y + in.h)
+        s.put(in.y + in.h - 1, in.x + 1,
+              fmt::format("CDC {} records, {} errors, {} profiles, {} behind {} views refreshed {} ({} errors)",
+                          thousands(double(mt.cdc_records_total)), thousands(double(mt.cdc_errors_total)),
+                          thousands(double(mt.profiles)), thousands(double(mt.cdc_behind)), g.dot(),
+                          thousands(double(mt.view_refreshes_total)), thousands(double(mt.view_errors_total))),
+              Role::muted, false, in.w - 2);
+}
+
 // ---- log ------------------------------------------------------------------------------
 
 void draw_log(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
@@ -526,7 +590,9 @@ void draw_log(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
 void draw_help(Screen& s) {
     const Glyphs& g = s.glyphs();
     const std::vector<std::pair<std::string, std::string>> keys = {
-        {"1-6", "overview, services, lag, kpi, geo, log"},
+        {"1-7", "overview, services, lag, kpi, geo, workers, log"},
+        {":worker start N", "host N streaming worker threads in this console"},
+        {":worker stop", "stop them (flush, commit; asks first; refused under --readonly)"},
         {":", "command line (Tab completes, Up/Down history, Ctrl-R search)"},
         {"/", "filter the current table (substring; !text inverts)"},
         {"Esc", "clear the filter, close help"},
@@ -563,6 +629,8 @@ const char* view_name(View v) {
         return "kpi";
     case View::geo:
         return "geo";
+    case View::workers:
+        return "workers";
     case View::log:
         return "log";
     }
@@ -618,6 +686,9 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now) {
         break;
     case View::geo:
         draw_regions(s, body, m, ui, 0);
+        break;
+    case View::workers:
+        draw_workers(s, body, m, ui);
         break;
     case View::log:
         draw_log(s, body, m, ui);

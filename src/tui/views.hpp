@@ -8,8 +8,9 @@
 
 namespace ebap::tui {
 
-enum class View { overview, services, lag, kpi, geo, log };
-const char* view_name(View v); // "overview", "services", "lag", "kpi", "geo", "log"
+enum class View { overview, services, lag, kpi, geo, workers, log };
+inline constexpr int kViewCount = 7;
+const char* view_name(View v); // "overview", "services", "lag", "kpi", "geo", "workers", "log"
 
 struct UiState {
     View view = View::overview;
@@ -17,6 +18,7 @@ struct UiState {
     std::string message; // the status line's last message
     int message_tone = 0;
     bool help = false;
+    std::string confirm; // a dangerous action waiting for y: its exact description
     int scroll = 0;
 };
 
