@@ -8,10 +8,12 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <thread>
 
 namespace ebap {
@@ -66,6 +68,59 @@ const char* kGrafanaOk = R"({"commit":"5a30620b85","database":"ok","version":"10
 const char* kGrafanaFailing = R"({"commit":"5a30620b85","database":"failing","version":"10.2.3"})";
 const char* kIcebergConfig =
     R"({"defaults":{"clients":"4"},"overrides":{"warehouse":"s3://warehouse/"}})";
+
+// ---- issue #14: each verdict from the service's own behaviour ----
+// Kafka Connect REST API (https://kafka.apache.org/documentation/#connect_rest,
+// connect/runtime/.../rest/resources/ConnectorsResource.java): GET /connectors?expand=status
+// maps each name to {"status": {"connector": {"state", "worker_id", "trace"?}, "tasks": [{"id",
+// "state", "worker_id", "trace"?}], "type"}}; states UNASSIGNED RUNNING PAUSED FAILED RESTARTING
+// STOPPED (AbstractStatus.State). A departed worker's tasks stay UNASSIGNED for up to
+// scheduled.rebalance.max.delay.ms (300000) before they are reassigned.
+const char* kConnectUnassigned = R"({
+  "ebap-s3-sink":{"status":{"name":"ebap-s3-sink","connector":{"state":"RUNNING","worker_id":"10.0.0.6:8083"},
+    "tasks":[{"id":0,"state":"UNASSIGNED","worker_id":"10.0.0.6:8083"}],"type":"sink"}}})";
+const char* kConnectConnectorFailed = R"({
+  "ebap-users-cdc":{"status":{"name":"ebap-users-cdc","connector":{"state":"FAILED","worker_id":"10.0.0.5:8083",
+    "trace":"org.apache.kafka.connect.errors.ConnectException: Unable to connect to postgres:5432\n\tat io.debezium.connector.postgresql.PostgresConnector.validate"},
+    "tasks":[],"type":"source"}}})";
+// Spark master /json/ (core/.../deploy/JsonProtocol.scala writeMasterState; ApplicationState
+// WAITING RUNNING FINISHED FAILED KILLED UNKNOWN): an app without executors is WAITING.
+const char* kSparkWaiting = R"({"url":"spark://spark-master:7077","workers":[
+  {"id":"worker-20240101120000-172.18.0.5-35000","host":"172.18.0.5","port":35000,"cores":4,"coresused":4,
+   "coresfree":0,"memory":6144,"memoryused":6144,"memoryfree":0,"state":"ALIVE","lastheartbeat":1704110400000}],
+  "aliveworkers":1,"cores":4,"coresused":4,"memory":6144,"memoryused":6144,
+  "activeapps":[{"id":"app-20240101120500-0001","starttime":1704110700000,"name":"ebap-streaming","cores":2,
+   "user":"spark","memoryperexecutor":1024,"submitdate":"Mon Jan 01 12:05:00 UTC 2024","state":"WAITING","duration":60000}],
+  "completedapps":[],"activedrivers":[],"completeddrivers":[],"status":"ALIVE"})";
+// Flink REST (docs/content/docs/ops/rest_api.md; runtime/.../messages/webmonitor/JobsOverview.java:
+// "jobs-running" is numJobsRunningOrPending; JobDetails in /jobs/overview carry "jid", "name",
+// "state" (JobStatus: INITIALIZING CREATED RUNNING FAILING FAILED CANCELLING CANCELED FINISHED
+// RESTARTING SUSPENDED RECONCILING), "start-time", "end-time", "tasks").
+const char* kFlinkTwoJobs =
+    R"({"taskmanagers":2,"slots-total":8,"slots-available":4,"jobs-running":2,
+  "jobs-finished":0,"jobs-cancelled":0,"jobs-failed":1,"flink-version":"1.18.1","flink-commit":"a8c8b1c"})";
+const char* kFlinkJobsRestarting = R"({"jobs":[
+  {"jid":"3f1b2c4d5e6f708192a3b4c5d6e7f809","name":"ebap-enrich","start-time":1704110700000,"end-time":-1,
+   "duration":120000,"state":"RESTARTING","last-modification":1704110820000,
+   "tasks":{"total":4,"created":0,"scheduled":0,"deploying":0,"running":0,"finished":0,"canceling":0,
+            "canceled":4,"failed":0,"reconciling":0,"initializing":0}},
+  {"jid":"0a1b2c3d4e5f60718293a4b5c6d7e8f9","name":"ebap-sessions","start-time":1704110600000,"end-time":-1,
+   "duration":220000,"state":"RUNNING","last-modification":1704110610000,
+   "tasks":{"total":2,"created":0,"scheduled":0,"deploying":0,"running":2,"finished":0,"canceling":0,
+            "canceled":0,"failed":0,"reconciling":0,"initializing":0}}]})";
+const char* kFlinkJobsPendingAndResubmitted = R"({"jobs":[
+  {"jid":"11111111111111111111111111111111","name":"ebap-enrich","start-time":1704110000000,"end-time":1704110500000,
+   "duration":500000,"state":"FAILED","last-modification":1704110500000,"tasks":{"total":4,"failed":1}},
+  {"jid":"22222222222222222222222222222222","name":"ebap-enrich","start-time":1704110600000,"end-time":-1,
+   "duration":220000,"state":"RUNNING","last-modification":1704110610000,"tasks":{"total":4,"running":4}},
+  {"jid":"33333333333333333333333333333333","name":"ebap-sessions","start-time":1704110800000,"end-time":-1,
+   "duration":1000,"state":"INITIALIZING","last-modification":1704110800000,"tasks":{"total":2,"initializing":2}}]})";
+// Trino core/trino-main/.../server/ServerInfoResource.java: GET /v1/info is ServerInfo
+// {nodeVersion, environment, coordinator, starting, uptime}; GET /v1/info/state is the
+// NodeState as a JSON string (ACTIVE, SHUTTING_DOWN, DRAINING, ...); graceful shutdown
+// (docs/src/main/sphinx/admin/graceful-shutdown.md) puts a worker in SHUTTING_DOWN.
+const char* kTrinoWorker =
+    R"({"nodeVersion":{"version":"435"},"environment":"docker","coordinator":false,"starting":false,"uptime":"2.00h"})";
 
 // Requests under /meet/ wait until `expected` of them are in flight at once (or a
 // generous hang guard passes) and then all answer 200. Run one after another, the
@@ -174,6 +229,61 @@ class HttpProbeTest : public ::testing::Test {
         svr_.Get("/health", text("status=green"));
         svr_.Get("/boom", text("internal error", 500));
 
+        // MinIO cmd/healthcheck-handler.go: LivenessCheckHandler answers 200 but sets
+        // x-minio-server-status: offline while the object layer is not up; ClusterCheckHandler
+        // answers 503 with that header before quorum is known, and 503 with
+        // x-minio-write-quorum when the cluster lacks write quorum (docs/metrics/healthcheck).
+        auto headed = [](int status, std::vector<std::pair<std::string, std::string>> headers,
+                         const char* body = "") {
+            return [status, headers, body](const httplib::Request&, httplib::Response& res) {
+                res.status = status;
+                for (const auto& [k, v] : headers)
+                    res.set_header(k, v);
+                res.set_content(body, "text/plain");
+            };
+        };
+        svr_.Get("/offline/minio/health/live", headed(200, {{"X-Minio-Server-Status", "offline"}}));
+        svr_.Get("/good/minio/health/cluster",
+                 headed(200, {{"X-Minio-Write-Quorum", "3"},
+                              {"X-Minio-Storage-Class-Defaults", "true"}}));
+        svr_.Get("/healing/minio/health/cluster",
+                 headed(200, {{"X-Minio-Write-Quorum", "3"}, {"X-Minio-Healing-Drives", "1"}}));
+        svr_.Get("/noquorum/minio/health/cluster",
+                 headed(503, {{"X-Minio-Write-Quorum", "3"},
+                              {"X-Minio-Storage-Class-Defaults", "true"}}));
+        svr_.Get("/starting/minio/health/cluster",
+                 headed(503, {{"X-Minio-Server-Status", "offline"}}));
+        // Prometheus web/web.go testReady: 503 "Service Unavailable" until the TSDB is open
+        // (WAL replay), X-Prometheus-Stopping: true while it shuts down.
+        svr_.Get("/starting/-/ready",
+                 headed(503, {{"X-Prometheus-Stopping", "false"}}, "Service Unavailable"));
+        svr_.Get("/stopping/-/ready",
+                 headed(503, {{"X-Prometheus-Stopping", "true"}}, "Service Unavailable"));
+
+        svr_.Get("/empty/connectors", connect("{}"));
+        svr_.Get("/unassigned/connectors", connect(kConnectUnassigned));
+        svr_.Get("/connfailed/connectors", connect(kConnectConnectorFailed));
+
+        svr_.Get("/waiting/json/", json(kSparkWaiting));
+
+        svr_.Get("/restarting/overview", json(kFlinkTwoJobs));
+        svr_.Get("/restarting/jobs/overview", json(kFlinkJobsRestarting));
+        svr_.Get("/pending/overview", json(kFlinkTwoJobs));
+        svr_.Get("/pending/jobs/overview", json(kFlinkJobsPendingAndResubmitted));
+        // jobs-failed 0, then 1, then 1: a job failed between the first and second round.
+        svr_.Get("/failing/overview", [this](const httplib::Request&, httplib::Response& res) {
+            std::string body = kFlinkOverview;
+            if (flink_calls_++ > 0)
+                body.replace(body.find("\"jobs-failed\":0"), 15, "\"jobs-failed\":1");
+            res.set_content(body, "application/json");
+        });
+
+        svr_.Get("/worker/v1/info", json(kTrinoWorker));
+        svr_.Get("/worker/v1/info/state", json(R"("ACTIVE")"));
+        svr_.Get("/shutting/v1/info", json(kTrinoWorker));
+        svr_.Get("/shutting/v1/info/state", json(R"("SHUTTING_DOWN")"));
+        svr_.Get("/good/v1/info/state", json(R"("ACTIVE")"));
+
         svr_.Get(R"(/meet/.*)", [this](const httplib::Request& req, httplib::Response& res) {
             meet_.handle(req, res);
         });
@@ -209,6 +319,7 @@ class HttpProbeTest : public ::testing::Test {
     }
 
     Rendezvous meet_;
+    std::atomic<int> flink_calls_{0};
     httplib::Server svr_;
     std::thread thread_;
     int port_ = 0;
@@ -231,7 +342,9 @@ TEST_F(HttpProbeTest, EveryKindJudgesRealAndWrongShapesInOneRound) {
         {"schema-registry", "/good", Health::Up, "3 subjects"},
         {"schema-registry", "/bad", Health::Degraded, "expected a JSON array"},
         {"kafka-connect", "/good", Health::Up, "2 connectors running"},
-        {"kafka-connect", "/failed", Health::Degraded, "task ebap-users-cdc/1 FAILED"},
+        {"kafka-connect", "/failed", Health::Degraded,
+         "task ebap-users-cdc/1 FAILED (ConnectException: replication slot \"debezium\" is "
+         "active)"},
         {"kafka-connect", "/paused", Health::Degraded, "connector ebap-s3-sink PAUSED"},
         {"kafka-connect", "/names", Health::Degraded, "plain name list"},
         {"minio", "/good", Health::Up, "live"},
@@ -240,13 +353,13 @@ TEST_F(HttpProbeTest, EveryKindJudgesRealAndWrongShapesInOneRound) {
         {"spark", "/noworkers", Health::Degraded, "0 alive workers"},
         {"spark", "/standby", Health::Degraded, "master is STANDBY"},
         {"spark", "/redirect", Health::Up, "1 worker"},
-        {"flink", "/good", Health::Up, "2 taskmanagers, 5/8 slots free, 1 job running"},
+        {"flink", "/good", Health::Up, "2 taskmanagers, 5/8 slots free, 1 job running or pending"},
         {"flink", "/notm", Health::Degraded, "0 taskmanagers"},
         {"flink", "/bad", Health::Degraded, "\"taskmanagers\""},
         {"grafana", "/good", Health::Up, "Grafana 10.2.3, database ok"},
         {"grafana", "/failing", Health::Down, "database failing (HTTP 503)"},
         {"prometheus", "/good", Health::Up, "ready"},
-        {"prometheus", "/down", Health::Down, "HTTP 503 from prometheus /-/ready"},
+        {"prometheus", "/down", Health::Degraded, "starting (not ready"},
         {"iceberg-rest", "/good", Health::Up, "1 default, 1 override"},
         {"iceberg-rest", "/bad", Health::Degraded, "\"defaults\""},
         {"iceberg-rest", "/auth", Health::Degraded, "HTTP 401 from iceberg-rest /v1/config"},
@@ -360,7 +473,7 @@ TEST_F(HttpProbeTest, OneRoundRunsEveryProbeAtOnce) {
     Rendezvous& meet = meet_;
     {
         std::lock_guard lock(meet.mu);
-        meet.expected = 7;
+        meet.expected = 9; // trino and flink ask two paths each
     }
     std::vector<ProbeTarget> targets = {
         target("trino", base("/meet"), 60000),   target("flink", base("/meet"), 60000),
@@ -388,12 +501,148 @@ case "$status" in *" 200 "*) echo "met"; exit 0;; *) echo "$status"; exit 1;; es
     EXPECT_EQ(r[5].detail, "met");
     EXPECT_EQ(r[6].detail, "met");
     std::lock_guard lock(meet.mu);
-    EXPECT_EQ(meet.arrived, 7);
-    EXPECT_EQ(meet.max_in_flight, 7) << "the probes of one round did not overlap";
+    EXPECT_EQ(meet.arrived, 9);
+    EXPECT_EQ(meet.max_in_flight, 9) << "the probes of one round did not overlap";
     std::sort(meet.paths.begin(), meet.paths.end());
-    EXPECT_EQ(meet.paths, (std::vector<std::string>{"/meet/-/ready", "/meet/api/health",
-                                                    "/meet/cmd0", "/meet/cmd1", "/meet/overview",
-                                                    "/meet/v1/info", "/meet/x"}));
+    EXPECT_EQ(meet.paths,
+              (std::vector<std::string>{"/meet/-/ready", "/meet/api/health", "/meet/cmd0",
+                                        "/meet/cmd1", "/meet/jobs/overview", "/meet/overview",
+                                        "/meet/v1/info", "/meet/v1/info/state", "/meet/x"}));
+}
+
+ProbeResult one(const ProbeTarget& t) {
+    return probe_round({t}, {}).at(0);
+}
+
+bool has(const ProbeResult& r, const std::string& part) {
+    return r.detail.find(part) != std::string::npos;
+}
+
+TEST_F(HttpProbeTest, ConnectExpectedConnectorMissingIsDegraded) {
+    auto plain = target("kafka-connect", base("/empty"));
+    EXPECT_EQ(one(plain).state, Health::Up); // nothing expected: 0 connectors is fine
+    auto expecting = plain;
+    expecting.spec.connectors = {"ebap-users-cdc", "ebap-s3-sink"};
+    auto r = one(expecting);
+    EXPECT_EQ(r.state, Health::Degraded) << r.detail;
+    EXPECT_TRUE(has(r, "expected connector ebap-users-cdc missing")) << r.detail;
+    EXPECT_TRUE(has(r, "expected connector ebap-s3-sink missing")) << r.detail;
+    auto present = target("kafka-connect", base("/good"));
+    present.spec.connectors = {"ebap-users-cdc"};
+    EXPECT_EQ(one(present).state, Health::Up);
+}
+
+TEST_F(HttpProbeTest, ConnectUnassignedPastTheGraceIsDegraded) {
+    auto t = target("kafka-connect", base("/unassigned"));
+    t.spec.unassigned_grace_ms = 300;
+    auto first = one(t);
+    EXPECT_EQ(first.state, Health::Up) << first.detail; // a rebalance may be under way
+    EXPECT_TRUE(has(first, "1 starting") || has(first, "1 connector running")) << first.detail;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    auto later = one(t);
+    EXPECT_EQ(later.state, Health::Degraded) << later.detail;
+    EXPECT_TRUE(std::regex_search(
+        later.detail, std::regex(R"(task ebap-s3-sink/0 UNASSIGNED for [0-9]+\.[0-9] s$)")))
+        << later.detail;
+    // The default grace (6 min) does not flag a task seen UNASSIGNED a moment ago.
+    auto fresh = target("kafka-connect", base("/unassigned/"));
+    EXPECT_EQ(one(fresh).state, Health::Up);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    EXPECT_EQ(one(fresh).state, Health::Up);
+}
+
+TEST_F(HttpProbeTest, ConnectFailedConnectorShowsItsTrace) {
+    auto r = one(target("kafka-connect", base("/connfailed")));
+    EXPECT_EQ(r.state, Health::Degraded) << r.detail;
+    EXPECT_TRUE(has(r, "connector ebap-users-cdc FAILED (ConnectException: Unable to connect "
+                       "to postgres:5432)"))
+        << r.detail;
+}
+
+TEST_F(HttpProbeTest, MinioOfflineHeaderAndClusterQuorum) {
+    auto offline = one(target("minio", base("/offline")));
+    EXPECT_EQ(offline.state, Health::Degraded) << offline.detail;
+    EXPECT_TRUE(has(offline, "offline")) << offline.detail;
+
+    auto ok = one(target("minio-cluster", base("/good")));
+    EXPECT_EQ(ok.state, Health::Up) << ok.detail;
+    EXPECT_EQ(ok.detail, "write quorum ok (3 drives needed)");
+    auto healing = one(target("minio-cluster", base("/healing")));
+    EXPECT_EQ(healing.state, Health::Up) << healing.detail;
+    EXPECT_TRUE(has(healing, "1 drives healing")) << healing.detail;
+    auto no_quorum = one(target("minio-cluster", base("/noquorum")));
+    EXPECT_EQ(no_quorum.state, Health::Down) << no_quorum.detail;
+    EXPECT_EQ(no_quorum.detail, "no write quorum: fewer than 3 drives online");
+    auto starting = one(target("minio-cluster", base("/starting")));
+    EXPECT_EQ(starting.state, Health::Degraded) << starting.detail;
+    EXPECT_TRUE(has(starting, "offline")) << starting.detail;
+}
+
+TEST_F(HttpProbeTest, PrometheusNotReadyIsDegradedNotDown) {
+    auto starting = one(target("prometheus", base("/starting")));
+    EXPECT_EQ(starting.state, Health::Degraded) << starting.detail;
+    EXPECT_TRUE(has(starting, "starting")) << starting.detail;
+    auto stopping = one(target("prometheus", base("/stopping")));
+    EXPECT_EQ(stopping.state, Health::Degraded) << stopping.detail;
+    EXPECT_TRUE(has(stopping, "stopping")) << stopping.detail;
+    auto refused = target("prometheus", "http://127.0.0.1:" + std::to_string(test::free_port()));
+    EXPECT_EQ(one(refused).state, Health::Down); // DOWN only when nothing answers
+}
+
+TEST_F(HttpProbeTest, FlinkJobStatesFromJobsOverview) {
+    auto restarting = one(target("flink", base("/restarting")));
+    EXPECT_EQ(restarting.state, Health::Degraded) << restarting.detail;
+    EXPECT_EQ(restarting.detail, "job ebap-enrich RESTARTING");
+    // A failed run resubmitted under the same name counts by its new run; "jobs-running" 2
+    // is one running and one initializing job.
+    auto pending = one(target("flink", base("/pending")));
+    EXPECT_EQ(pending.state, Health::Up) << pending.detail;
+    EXPECT_EQ(pending.detail, "2 taskmanagers, 4/8 slots free, 1 job running, 1 pending");
+}
+
+TEST_F(HttpProbeTest, FlinkJobsFailedGrowingSinceThePreviousRoundIsDegraded) {
+    auto t = target("flink", base("/failing"));
+    EXPECT_EQ(one(t).state, Health::Up);
+    auto grew = one(t);
+    EXPECT_EQ(grew.state, Health::Degraded) << grew.detail;
+    EXPECT_EQ(grew.detail, "jobs-failed rose from 0 to 1 since the previous round");
+    EXPECT_EQ(one(t).state, Health::Up); // no new failure since
+}
+
+TEST_F(HttpProbeTest, SparkExpectedAppMustBeRunningNotWaiting) {
+    auto waiting = one(target("spark", base("/waiting")));
+    EXPECT_EQ(waiting.state, Health::Up) << waiting.detail;
+    EXPECT_TRUE(has(waiting, "0 apps running, 1 waiting")) << waiting.detail;
+    auto expect_waiting = target("spark", base("/waiting"));
+    expect_waiting.spec.apps = {"ebap-streaming"};
+    auto r = one(expect_waiting);
+    EXPECT_EQ(r.state, Health::Degraded) << r.detail;
+    EXPECT_EQ(r.detail, "app ebap-streaming is WAITING");
+    auto absent = target("spark", base("/good"));
+    absent.spec.apps = {"ebap-streaming"};
+    auto a = one(absent);
+    EXPECT_EQ(a.state, Health::Degraded) << a.detail;
+    EXPECT_EQ(a.detail, "expected app ebap-streaming is not running");
+    auto running = target("spark", base("/good"));
+    running.spec.apps = {"ebap-batch"};
+    EXPECT_EQ(one(running).state, Health::Up);
+}
+
+TEST_F(HttpProbeTest, TrinoWorkerAndShuttingDownAreDegraded) {
+    auto worker = one(target("trino", base("/worker")));
+    EXPECT_EQ(worker.state, Health::Degraded) << worker.detail;
+    EXPECT_TRUE(has(worker, "is a worker (coordinator: false), expected a coordinator"))
+        << worker.detail;
+    auto as_worker = target("trino", base("/worker"));
+    as_worker.spec.role = "worker";
+    EXPECT_EQ(one(as_worker).state, Health::Up);
+    auto shutting = target("trino", base("/shutting"));
+    shutting.spec.role = "worker";
+    auto s = one(shutting);
+    EXPECT_EQ(s.state, Health::Degraded) << s.detail;
+    EXPECT_EQ(s.detail, "Trino 435 is shutting down");
+    auto good = one(target("trino", base("/good")));
+    EXPECT_EQ(good.state, Health::Up) << good.detail; // state ACTIVE
 }
 
 TEST(ProbeRound, UnknownKindAndMissingEndpointAreUnknownNotFatal) {

@@ -1,6 +1,7 @@
 // tcp, command, redis, postgres and kafka probes against real local servers:
 // redis-server and PostgreSQL started by the test, librdkafka's mock cluster in-process.
 #include "core/probe/probe.hpp"
+#include "core/probe/probe_kinds.hpp"
 #include "support/pg_server.hpp"
 #include "support/ports.hpp"
 #include "support/redis_server.hpp"
@@ -192,19 +193,23 @@ TEST(RedisProbe, RealServerIsUpWithMemoryOpsAndClients) {
     EXPECT_GE(std::stoi(m[2]), 1); // the probe's own connection
 }
 
-TEST(RedisProbe, PasswordIsSentWhenConfiguredAndNeverShown) {
+TEST(RedisProbe, FailedLoginIsDegradedAndThePasswordNeverShown) {
+    // A real redis-server with requirepass: PING before AUTH answers
+    // "-NOAUTH Authentication required." (src/server.c, shared.noautherr) and a wrong
+    // password "-WRONGPASS invalid username-password pair or user is disabled." (src/acl.c,
+    // Redis 6+). The server is up: DEGRADED, like an HTTP 401.
     test::RedisServer redis({"--requirepass", "s3cret-pw"});
     ASSERT_NO_THROW(redis.start());
     auto no_auth = probe("redis", redis.endpoint());
-    EXPECT_EQ(no_auth.state, Health::Down);
-    EXPECT_TRUE(contains(no_auth.detail, "NOAUTH")) << no_auth.detail;
+    EXPECT_EQ(no_auth.state, Health::Degraded) << no_auth.detail;
+    EXPECT_TRUE(contains(no_auth.detail, "authentication failed: NOAUTH")) << no_auth.detail;
     EXPECT_TRUE(contains(no_auth.detail, "REDIS_PASSWORD")) << no_auth.detail;
 
     ProbeOptions wrong;
     wrong.redis_password = "not-it";
     auto bad = probe("redis", redis.endpoint(), 3000, wrong);
-    EXPECT_EQ(bad.state, Health::Down);
-    EXPECT_TRUE(contains(bad.detail, "AUTH failed")) << bad.detail;
+    EXPECT_EQ(bad.state, Health::Degraded) << bad.detail;
+    EXPECT_TRUE(contains(bad.detail, "authentication failed: WRONGPASS")) << bad.detail;
     EXPECT_FALSE(contains(bad.detail, "not-it"));
 
     ProbeOptions right;
@@ -299,10 +304,84 @@ TEST_F(PostgresProbeTest, UnixSocketEndpoint) {
     EXPECT_EQ(r.state, Health::Up) << r.detail;
 }
 
-TEST_F(PostgresProbeTest, UnknownRoleIsDownWithTheServersReason) {
+TEST_F(PostgresProbeTest, UnknownRoleIsAFailedLoginWithTheServersReason) {
+    // Under trust auth an unknown role is FATAL 28000 invalid_authorization_specification
+    // (src/backend/utils/init/miscinit.c InitializeSessionUserId): the server is up.
     auto r = probe("postgres", pg_->endpoint(), 5000, opts("nobody_here"));
-    EXPECT_EQ(r.state, Health::Down);
-    EXPECT_TRUE(contains(r.detail, "role \"nobody_here\" does not exist")) << r.detail;
+    EXPECT_EQ(r.state, Health::Degraded) << r.detail;
+    EXPECT_TRUE(contains(r.detail, "authentication failed: role \"nobody_here\" does not exist"))
+        << r.detail;
+}
+
+// pg_hba.conf rules for one role that logs in with a password over TCP; everything else
+// stays trust, so the suite's other tests are not affected.
+void require_password_for(const test::PgServer& pg, const std::string& role) {
+    std::ofstream hba(pg.data_dir() + "/pg_hba.conf", std::ios::trunc);
+    hba << "host all " << role << " 127.0.0.1/32 scram-sha-256\n"
+        << "local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n";
+}
+
+TEST_F(PostgresProbeTest, WrongOrMissingPasswordIsAFailedLoginNotDown) {
+    // src/backend/libpq/auth.c auth_failed(): "password authentication failed for user"
+    // with SQLSTATE 28P01 (invalid_password); libpq answers a password request it cannot
+    // meet with "fe_sendauth: no password supplied" (src/interfaces/libpq/fe-auth.c).
+    exec("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ebap_app') THEN "
+         "CREATE ROLE ebap_app LOGIN PASSWORD 'right-pw'; END IF; END$$");
+    require_password_for(*pg_, "ebap_app");
+    exec("SELECT pg_reload_conf()");
+    ProbeOptions wrong = opts("ebap_app");
+    wrong.pg_password = "wrong-pw";
+    ProbeResult bad;
+    for (int i = 0; i < 50; ++i) { // the reload is asynchronous
+        bad = probe("postgres", pg_->endpoint(), 5000, wrong);
+        if (bad.state != Health::Up) break;
+        usleep(100'000);
+    }
+    EXPECT_EQ(bad.state, Health::Degraded) << bad.detail;
+    EXPECT_TRUE(contains(bad.detail,
+                         "authentication failed: password authentication failed for user "
+                         "\"ebap_app\""))
+        << bad.detail;
+    EXPECT_FALSE(contains(bad.detail, "wrong-pw"));
+    EXPECT_FALSE(contains(bad.detail, "28P01")) << "the SQLSTATE is for us, not the operator";
+
+    auto none = probe("postgres", pg_->endpoint(), 5000, opts("ebap_app"));
+    EXPECT_EQ(none.state, Health::Degraded) << none.detail;
+    EXPECT_TRUE(contains(none.detail, "authentication failed")) << none.detail;
+    EXPECT_TRUE(contains(none.detail, "no password supplied")) << none.detail;
+
+    ProbeOptions right = opts("ebap_app");
+    right.pg_password = "right-pw";
+    auto ok = probe("postgres", pg_->endpoint(), 5000, right);
+    EXPECT_EQ(ok.state, Health::Up) << ok.detail;
+}
+
+TEST_F(PostgresProbeTest, InactiveSlotHoldingBackWalPastTheLimitIsDegraded) {
+    // pg_replication_slots.restart_lsn is the oldest WAL the slot still needs
+    // (https://www.postgresql.org/docs/15/view-pg-replication-slots.html); a physical slot
+    // created with immediately_reserve = true holds WAL from its creation on, and nothing
+    // consumes it, so every later write is WAL it holds back.
+    exec("SELECT pg_create_physical_replication_slot('ebap_stuck', true)");
+    exec("CREATE TABLE IF NOT EXISTS probe_wal AS SELECT g AS id, md5(g::text) AS v FROM "
+         "generate_series(1, 20000) g");
+    exec("SELECT pg_switch_wal()");
+    ProbeTarget t;
+    t.service = "pg";
+    t.spec.kind = "postgres";
+    t.spec.endpoint = pg_->endpoint();
+    t.spec.timeout_ms = 5000;
+    t.spec.max_slot_wal_bytes = 1024; // a tiny limit: the table write is far more
+    auto small = probe_round({t}, opts()).at(0);
+    t.spec.max_slot_wal_bytes = 0; // the default, 1 GiB
+    auto big = probe_round({t}, opts()).at(0);
+    exec("SELECT pg_drop_replication_slot('ebap_stuck')");
+    EXPECT_EQ(small.state, Health::Degraded) << small.detail;
+    EXPECT_TRUE(std::regex_search(
+        small.detail,
+        std::regex(
+            R"(^slot ebap_stuck inactive, holding [0-9.]+ (kB|MB) of WAL \(limit 1\.0 kB\))")))
+        << small.detail;
+    EXPECT_EQ(big.state, Health::Up) << big.detail;
 }
 
 TEST_F(PostgresProbeTest, RefusedAndSilentEndpointsAreDownWithTheirReasons) {
@@ -380,6 +459,62 @@ TEST(KafkaProbe, PartitionWithoutLeaderIsDegraded) {
     auto r = probe("kafka", kafka.bootstrap(), 5000);
     EXPECT_EQ(r.state, Health::Degraded) << r.detail;
     EXPECT_TRUE(contains(r.detail, "1 partition without a leader")) << r.detail;
+}
+
+// librdkafka 2.0.2's mock cluster answers Metadata with the ISR equal to the replica set
+// even when a replica's broker is down (checked: rd_kafka_mock_broker_set_down leaves
+// isr_cnt == replica_cnt), so the under-replication rule is tested on the judgement itself,
+// over metadata as a 3-broker cluster with broker 3 gone reports it (rdkafka.h
+// rd_kafka_metadata_partition: replicas/isrs; Kafka's UnderReplicatedPartitions is
+// ISR size < replica count, and acks=all writes fail below min.insync.replicas).
+struct FakeMetadata {
+    std::vector<rd_kafka_metadata_broker_t> brokers;
+    std::vector<std::vector<int32_t>> replicas, isrs;
+    std::vector<rd_kafka_metadata_partition_t> parts;
+    rd_kafka_metadata_topic_t topic{};
+    rd_kafka_metadata_t md{};
+    FakeMetadata(std::vector<std::vector<int32_t>> r, std::vector<std::vector<int32_t>> i)
+        : replicas(std::move(r)), isrs(std::move(i)) {
+        for (int32_t id : {1, 2, 3})
+            brokers.push_back({id, const_cast<char*>("kafka"), 9092});
+        for (std::size_t p = 0; p < replicas.size(); ++p) {
+            rd_kafka_metadata_partition_t part{};
+            part.id = static_cast<int32_t>(p);
+            part.leader = isrs[p].empty() ? -1 : isrs[p][0];
+            part.replica_cnt = static_cast<int>(replicas[p].size());
+            part.replicas = replicas[p].data();
+            part.isr_cnt = static_cast<int>(isrs[p].size());
+            part.isrs = isrs[p].data();
+            parts.push_back(part);
+        }
+        topic.topic = const_cast<char*>("ebap.events.raw");
+        topic.partition_cnt = static_cast<int>(parts.size());
+        topic.partitions = parts.data();
+        md.broker_cnt = static_cast<int>(brokers.size());
+        md.brokers = brokers.data();
+        md.topic_cnt = 1;
+        md.topics = &topic;
+    }
+};
+
+TEST(KafkaProbe, UnderReplicatedPartitionsAreDegradedWithTheCount) {
+    // ebap.events.raw, 6 partitions, replication factor 3; broker 3 has fallen out of every
+    // ISR but partition 4's, and partition 5 is down to its leader alone.
+    FakeMetadata urp({{1, 2, 3}, {2, 3, 1}, {3, 1, 2}, {1, 3, 2}, {2, 1, 3}, {3, 2, 1}},
+                     {{1, 2}, {2, 1}, {1, 2}, {1, 2}, {2, 1, 3}, {2}});
+    auto v = probe_detail::judge_kafka_metadata(urp.md, 1, 0);
+    EXPECT_EQ(v.state, Health::Degraded) << v.detail;
+    EXPECT_EQ(v.detail, "5 partitions under-replicated (ISR < replicas); 3 brokers, controller 1, "
+                        "1 topic");
+    auto with_min = probe_detail::judge_kafka_metadata(urp.md, 1, 2);
+    EXPECT_EQ(with_min.detail,
+              "5 partitions under-replicated (ISR < replicas), 1 partition below "
+              "min.insync.replicas=2 (acks=all writes fail); 3 brokers, controller 1, 1 topic");
+
+    FakeMetadata healthy({{1, 2, 3}, {2, 3, 1}}, {{1, 2, 3}, {2, 3, 1}});
+    auto ok = probe_detail::judge_kafka_metadata(healthy.md, 2, 2);
+    EXPECT_EQ(ok.state, Health::Up) << ok.detail;
+    EXPECT_EQ(ok.detail, "3 brokers, controller 2, 1 topic");
 }
 
 TEST(KafkaProbe, DeadBootstrapIsDownWithTheRefusalAsReason) {

@@ -27,10 +27,33 @@ const std::vector<std::string> kTopKeys = {"catalog", "stacks", "service"};
 const std::vector<std::string> kCatalogKeys = {"name", "title"};
 const std::vector<std::string> kStackKeys = {"driver",      "project", "compose_file", "profiles",
                                              "description", "up",      "down"};
-const std::vector<std::string> kServiceKeys = {
-    "name",        "stack",         "description", "probe",   "endpoint", "compose_service",
-    "expect_body", "expect_status", "timeout_ms",  "command", "optional", "start",
-    "stop"};
+const std::vector<std::string> kServiceKeys = {"name",
+                                               "stack",
+                                               "description",
+                                               "probe",
+                                               "endpoint",
+                                               "compose_service",
+                                               "expect_body",
+                                               "expect_status",
+                                               "timeout_ms",
+                                               "command",
+                                               "optional",
+                                               "start",
+                                               "stop",
+                                               "connectors",
+                                               "unassigned_grace_ms",
+                                               "apps",
+                                               "role",
+                                               "min_insync_replicas",
+                                               "max_slot_wal_bytes"};
+
+// Keys that state what one probe kind expects: valid only with that kind.
+const std::map<std::string, std::string> kKindKeys = {{"connectors", "kafka-connect"},
+                                                      {"unassigned_grace_ms", "kafka-connect"},
+                                                      {"apps", "spark"},
+                                                      {"role", "trino"},
+                                                      {"min_insync_replicas", "kafka"},
+                                                      {"max_slot_wal_bytes", "postgres"}};
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
@@ -177,6 +200,37 @@ StackSpec read_stack(const std::string& path, const std::string& name, const tom
     return s;
 }
 
+// The kind-specific expectations (connectors, apps, role, ...), each checked against the kind.
+void read_expectations(const TableReader& r, const toml::table& t, ProbeSpec& p) {
+    for (const auto& [key, kind] : kKindKeys)
+        if (t.contains(key) && p.kind != kind)
+            r.fail(key, "'" + key + "' in " + r.what() + " applies only to probe '" + kind +
+                            "' (this service has probe '" + p.kind + "')");
+    p.connectors = r.strs("connectors");
+    p.apps = r.strs("apps");
+    if (auto ms = r.integer("unassigned_grace_ms")) {
+        if (*ms < 0 || *ms > 86400000)
+            r.fail("unassigned_grace_ms",
+                   "'unassigned_grace_ms' in " + r.what() + " must be 0..86400000");
+        p.unassigned_grace_ms = *ms;
+    }
+    p.role = r.str("role");
+    if (!p.role.empty() && p.role != "coordinator" && p.role != "worker")
+        r.fail("role", "'role' in " + r.what() + " must be \"coordinator\" or \"worker\"");
+    if (auto n = r.integer("min_insync_replicas")) {
+        if (*n < 1 || *n > 100)
+            r.fail("min_insync_replicas",
+                   "'min_insync_replicas' in " + r.what() + " must be 1..100");
+        p.min_insync_replicas = static_cast<int>(*n);
+    }
+    if (auto bytes = r.integer("max_slot_wal_bytes")) {
+        if (*bytes < 1)
+            r.fail("max_slot_wal_bytes",
+                   "'max_slot_wal_bytes' in " + r.what() + " must be at least 1");
+        p.max_slot_wal_bytes = *bytes;
+    }
+}
+
 ServiceSpec read_service(const std::string& path, const toml::table& t, std::size_t index,
                          const Catalog& cat) {
     const toml::node* name = t.get("name");
@@ -235,6 +289,8 @@ ServiceSpec read_service(const std::string& path, const toml::table& t, std::siz
             r.fail("timeout_ms", "'timeout_ms' in " + r.what() + " must be 1..600000");
         p.timeout_ms = static_cast<int>(*ms);
     }
+
+    read_expectations(r, t, p);
 
     s.description = r.str("description");
     s.compose_service = r.str("compose_service");

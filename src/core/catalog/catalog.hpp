@@ -1,6 +1,7 @@
 #pragma once
 // Stack catalogs (stacks/*.toml): the services of one platform, each with the
 // probe that tells its health and the stack (group) that starts and stops it.
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -8,8 +9,9 @@
 namespace ebap {
 
 // How one service is probed. `kind` is one of the probe kinds (core/probe/probe_kinds.cpp):
-// kafka redis postgres trino schema-registry kafka-connect minio spark flink
-// grafana prometheus iceberg-rest http tcp command.
+// kafka redis postgres trino schema-registry kafka-connect minio minio-cluster spark
+// flink grafana prometheus iceberg-rest http tcp command. The fields after timeout_ms
+// are expectations of one kind each (the catalog rejects them on any other kind).
 struct ProbeSpec {
     std::string kind;
     std::string endpoint;             // URL for HTTP kinds, host:port for kafka/redis/postgres/tcp
@@ -17,7 +19,19 @@ struct ProbeSpec {
     std::string expect_body;          // http: substring the body must contain (optional)
     int expect_status = 0;            // http: required status (0 = any 2xx)
     int timeout_ms = 0;               // 0 = config probe.timeout_ms
+    std::vector<std::string> connectors;  // kafka-connect: connectors that must exist
+    std::int64_t unassigned_grace_ms = 0; // kafka-connect: 0 = kDefaultUnassignedGraceMs
+    std::vector<std::string> apps;        // spark: applications that must be RUNNING
+    std::string role;                     // trino: "coordinator" (default) or "worker"
+    int min_insync_replicas = 0;          // kafka: 0 = unknown
+    std::int64_t max_slot_wal_bytes = 0;  // postgres: 0 = kDefaultMaxSlotWalBytes
 };
+
+// Kafka Connect leaves a departed worker's tasks UNASSIGNED for up to
+// scheduled.rebalance.max.delay.ms (5 min by default) before reassigning them: a minute more.
+inline constexpr std::int64_t kDefaultUnassignedGraceMs = 6 * 60 * 1000;
+// WAL an inactive replication slot may hold back before postgres is DEGRADED.
+inline constexpr std::int64_t kDefaultMaxSlotWalBytes = std::int64_t{1} << 30;
 
 // How a stack is started and stopped.
 struct StackSpec {

@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -24,12 +26,35 @@ struct Transfer {
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     std::string body;
+    std::map<std::string, std::string> response_headers;
     bool too_big = false;
     char error[CURL_ERROR_SIZE] = {};
     Clock::time_point start;
     bool done = false;
-    ProbeResult result;
+    std::string failure; // why no answer came (empty when one did)
+    long status = 0;
+    double latency_ms = -1;
+    Transfer* also = nullptr; // the kind's second request, owned by the same list
+    bool started = false;     // false when curl could not take the transfer
 };
+
+// Keeps the headers of the last response only: a redirect's are dropped at the next status line.
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    std::string line(data, size * n);
+    if (line.rfind("HTTP/", 0) == 0) t->response_headers.clear();
+    auto colon = line.find(':');
+    if (colon == std::string::npos) return size * n;
+    std::string name = line.substr(0, colon);
+    for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    auto first = value.find_first_not_of(" \t");
+    auto last = value.find_last_not_of(" \t\r\n");
+    t->response_headers[name] =
+        first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    return size * n;
+}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -66,6 +91,15 @@ std::string url_for(const ProbeSpec& spec) {
     return trim_slashes(url) + path;
 }
 
+// The kind's second URL: the primary one with its path replaced by `also`.
+std::string also_url_for(const ProbeSpec& spec, const std::string& also) {
+    std::string url = url_for(spec);
+    const std::string path = http_path(spec.kind);
+    const std::string bare = url.substr(0, url.find('?'));
+    if (bare.ends_with(path)) return bare.substr(0, bare.size() - path.size()) + also;
+    return trim_slashes(bare) + also;
+}
+
 // The URL without user:password@ so it can be shown.
 std::string redact(const std::string& url) {
     auto scheme = url.find("://");
@@ -100,29 +134,43 @@ std::string transport_error(Transfer& t, CURLcode code) {
     return t.error[0] ? std::string(t.error) : std::string(curl_easy_strerror(code));
 }
 
+// Records what came back; the verdict waits until the kind's second request is in too.
 void complete(Transfer& t, CURLcode code) {
     t.done = true;
-    if (t.too_big) {
-        t.result =
-            finish(Health::Degraded,
-                   fmt::format("{}: answer larger than {} MiB", t.what, kMaxBody >> 20), t.start);
-        return;
-    }
-    if (code != CURLE_OK) {
-        t.result = finish(Health::Down, transport_error(t, code), t.start);
-        return;
-    }
-    HttpReply reply;
-    reply.kind = t.spec->kind;
-    reply.what = t.what;
-    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &reply.status);
-    reply.body = std::move(t.body);
-    reply.spec = t.spec;
-    Verdict v = judge_http(reply);
-    t.result = finish(v.state, v.detail, t.start);
     curl_off_t total_us = 0;
     if (curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME_T, &total_us) == CURLE_OK && total_us > 0)
-        t.result.latency_ms = static_cast<double>(total_us) / 1000.0;
+        t.latency_ms = static_cast<double>(total_us) / 1000.0;
+    if (t.too_big)
+        t.failure = fmt::format("{}: answer larger than {} MiB", t.what, kMaxBody >> 20);
+    else if (code != CURLE_OK)
+        t.failure = transport_error(t, code);
+    else
+        curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.status);
+}
+
+std::shared_ptr<HttpReply> reply_of(Transfer& t) {
+    auto reply = std::make_shared<HttpReply>();
+    reply->kind = t.spec->kind;
+    reply->what = t.what;
+    reply->status = t.status;
+    reply->body = std::move(t.body);
+    reply->headers = std::move(t.response_headers);
+    reply->spec = t.spec;
+    reply->error = t.done ? t.failure : no_answer(t.timeout_ms);
+    return reply;
+}
+
+ProbeResult verdict_of(Transfer& t) {
+    if (!t.started) return finish(Health::Unknown, t.failure, t.start);
+    if (!t.done) return finish(Health::Down, no_answer(t.timeout_ms), t.start);
+    if (t.too_big) return finish(Health::Degraded, t.failure, t.start);
+    if (!t.failure.empty()) return finish(Health::Down, t.failure, t.start);
+    std::shared_ptr<HttpReply> reply = reply_of(t);
+    if (t.also) reply->also = reply_of(*t.also);
+    Verdict v = judge_http(*reply);
+    ProbeResult r = finish(v.state, v.detail, t.start);
+    if (t.latency_ms > 0) r.latency_ms = t.latency_ms;
+    return r;
 }
 
 void setup(Transfer& t) {
@@ -135,6 +183,8 @@ void setup(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t.timeout_ms));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "ebapctl-probe");
@@ -158,28 +208,43 @@ void drain_messages(CURLM* multi) {
     }
 }
 
+std::unique_ptr<Transfer> start_transfer(CURLM* multi, const ProbeSpec* spec, std::string url,
+                                         std::string what, const ProbeOptions& opts) {
+    auto t = std::make_unique<Transfer>();
+    t->spec = spec;
+    t->url = std::move(url);
+    t->what = std::move(what);
+    t->timeout_ms = timeout_for(*spec, opts);
+    t->start = Clock::now();
+    setup(*t);
+    if (!t->easy || !multi || curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
+        t->done = true;
+        t->failure = "cannot create an HTTP transfer";
+        return t;
+    }
+    t->started = true;
+    return t;
+}
+
 } // namespace
 
 std::vector<ProbeResult> probe_http_all(const std::vector<const ProbeSpec*>& specs,
                                         const ProbeOptions& opts) {
     ensure_curl_global();
-    std::vector<std::unique_ptr<Transfer>> transfers;
+    std::vector<std::unique_ptr<Transfer>> primary, second;
     CURLM* multi = curl_multi_init();
     int longest = 0;
     for (const ProbeSpec* spec : specs) {
-        auto t = std::make_unique<Transfer>();
-        t->spec = spec;
-        t->url = url_for(*spec);
-        t->what = spec->kind == "http" ? redact(t->url) : spec->kind + " " + http_path(spec->kind);
-        t->timeout_ms = timeout_for(*spec, opts);
-        t->start = Clock::now();
-        longest = std::max(longest, t->timeout_ms);
-        setup(*t);
-        if (!t->easy || !multi || curl_multi_add_handle(multi, t->easy) != CURLM_OK) {
-            t->done = true;
-            t->result = finish(Health::Unknown, "cannot create an HTTP transfer", t->start);
+        std::string url = url_for(*spec);
+        std::string what =
+            spec->kind == "http" ? redact(url) : spec->kind + " " + http_path(spec->kind);
+        primary.push_back(start_transfer(multi, spec, url, what, opts));
+        if (const char* also = also_path(spec->kind)) {
+            second.push_back(start_transfer(multi, spec, also_url_for(*spec, also),
+                                            spec->kind + " " + also, opts));
+            primary.back()->also = second.back().get();
         }
-        transfers.push_back(std::move(t));
+        longest = std::max(longest, primary.back()->timeout_ms);
     }
 
     // curl enforces each transfer's timeout; the hard stop only guards against a stuck loop.
@@ -193,16 +258,17 @@ std::vector<ProbeResult> probe_http_all(const std::vector<const ProbeSpec*>& spe
     }
 
     std::vector<ProbeResult> results;
-    results.reserve(transfers.size());
-    for (auto& t : transfers) {
-        if (!t->done) t->result = finish(Health::Down, no_answer(t->timeout_ms), t->start);
-        if (t->easy) {
-            if (multi) curl_multi_remove_handle(multi, t->easy);
-            curl_easy_cleanup(t->easy);
+    results.reserve(primary.size());
+    for (auto& t : primary)
+        results.push_back(verdict_of(*t));
+    for (auto* list : {&primary, &second})
+        for (auto& t : *list) {
+            if (t->easy) {
+                if (multi) curl_multi_remove_handle(multi, t->easy);
+                curl_easy_cleanup(t->easy);
+            }
+            curl_slist_free_all(t->headers);
         }
-        curl_slist_free_all(t->headers);
-        results.push_back(std::move(t->result));
-    }
     if (multi) curl_multi_cleanup(multi);
     return results;
 }

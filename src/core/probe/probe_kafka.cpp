@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace ebap::probe_detail {
 namespace {
@@ -52,29 +53,48 @@ std::string unreachable(const std::string& last_error, int timeout_ms) {
     return no_answer(timeout_ms) + ": " + one_line(last_error, 120);
 }
 
-ProbeResult describe(const rd_kafka_metadata_t* md, int controller, Clock::time_point start) {
-    int topics = 0, leaderless = 0;
-    for (int i = 0; i < md->topic_cnt; ++i) {
-        const auto& t = md->topics[i];
+std::string partitions(int n, const char* what) {
+    return fmt::format("{} partition{} {}", n, n == 1 ? "" : "s", what);
+}
+
+} // namespace
+
+Verdict judge_kafka_metadata(const rd_kafka_metadata_t& md, int controller, int min_insync) {
+    int topics = 0, leaderless = 0, under = 0, below_min = 0;
+    for (int i = 0; i < md.topic_cnt; ++i) {
+        const auto& t = md.topics[i];
         std::string name = t.topic ? t.topic : "";
         if (name.rfind("__", 0) != 0 && t.err == RD_KAFKA_RESP_ERR_NO_ERROR)
             ++topics; // hide internal topics
-        for (int p = 0; p < t.partition_cnt; ++p)
-            leaderless += t.partitions[p].leader < 0;
+        for (int p = 0; p < t.partition_cnt; ++p) {
+            const auto& part = t.partitions[p];
+            leaderless += part.leader < 0;
+            under += part.isr_cnt < part.replica_cnt;
+            below_min += min_insync > 0 && part.isr_cnt < min_insync;
+        }
     }
     std::string detail = fmt::format(
-        "{} broker{}, controller {}, {} topic{}", md->broker_cnt, md->broker_cnt == 1 ? "" : "s",
+        "{} broker{}, controller {}, {} topic{}", md.broker_cnt, md.broker_cnt == 1 ? "" : "s",
         controller >= 0 ? std::to_string(controller) : "unknown", topics, topics == 1 ? "" : "s");
-    if (leaderless > 0)
-        return finish(Health::Degraded,
-                      fmt::format("{} partition{} without a leader; {}", leaderless,
-                                  leaderless == 1 ? "" : "s", detail),
-                      start);
-    return finish(Health::Up, detail, start);
+    std::vector<std::string> problems;
+    if (leaderless > 0) problems.push_back(partitions(leaderless, "without a leader"));
+    if (under > 0) problems.push_back(partitions(under, "under-replicated (ISR < replicas)"));
+    if (below_min > 0)
+        problems.push_back(
+            partitions(below_min, fmt::format("below min.insync.replicas={} (acks=all writes fail)",
+                                              min_insync)
+                                      .c_str()));
+    if (problems.empty()) return {Health::Up, detail};
+    std::string reasons = problems[0];
+    for (std::size_t i = 1; i < problems.size(); ++i)
+        reasons += ", " + problems[i];
+    return {Health::Degraded, reasons + "; " + detail};
 }
 
-void run_metadata(std::shared_ptr<KafkaJob> job, std::string bootstrap, int timeout_ms,
-                  Clock::time_point start) {
+namespace {
+
+void run_metadata(std::shared_ptr<KafkaJob> job, std::string bootstrap, int min_insync,
+                  int timeout_ms, Clock::time_point start) {
     const auto deadline = start + std::chrono::milliseconds(timeout_ms);
     char errstr[512] = {};
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -101,7 +121,8 @@ void run_metadata(std::shared_ptr<KafkaJob> job, std::string bootstrap, int time
         rd_kafka_resp_err_t err =
             rd_kafka_metadata(rk, 1, nullptr, &md, std::max(1, remaining_ms(deadline)));
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            result = describe(md, rd_kafka_controllerid(rk, 0), start);
+            Verdict v = judge_kafka_metadata(*md, rd_kafka_controllerid(rk, 0), min_insync);
+            result = finish(v.state, v.detail, start);
             rd_kafka_metadata_destroy(md);
         } else {
             rd_kafka_poll(rk, 0);
@@ -125,7 +146,8 @@ ProbeResult probe_kafka(const ProbeSpec& spec, int timeout_ms) {
     if (spec.endpoint.empty())
         return finish(Health::Unknown, "no bootstrap servers configured", start);
     auto job = std::make_shared<KafkaJob>();
-    std::thread(run_metadata, job, spec.endpoint, timeout_ms, start).detach();
+    std::thread(run_metadata, job, spec.endpoint, spec.min_insync_replicas, timeout_ms, start)
+        .detach();
 
     std::unique_lock lock(job->mu);
     if (job->cv.wait_until(lock, start + std::chrono::milliseconds(timeout_ms) + kGrace,

@@ -5,7 +5,12 @@
 #include "core/probe/kinds.hpp"
 #include "core/probe/probe.hpp"
 
+#include <librdkafka/rdkafka.h>
+
 #include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,13 +41,16 @@ bool is_http_kind(const std::string& kind);
 std::vector<ProbeResult> probe_http_all(const std::vector<const ProbeSpec*>& specs,
                                         const ProbeOptions& opts);
 
-// What an HTTP answer means for one kind (probe_http_checks.cpp).
+// What an HTTP answer means for one kind (probe_kinds.cpp).
 struct HttpReply {
     std::string kind;
     std::string what; // "trino /v1/info" or the URL of a generic http probe
     long status = 0;
     std::string body;
+    std::map<std::string, std::string> headers; // of the last response; names in lower case
     const ProbeSpec* spec = nullptr;
+    std::string error;               // transport failure (only ever set on `also`)
+    std::shared_ptr<HttpReply> also; // the kind's second request (ProbeKind::also_path), if any
 };
 struct Verdict {
     Health state;
@@ -51,13 +59,30 @@ struct Verdict {
 Verdict judge_http(const HttpReply& reply);
 // The path a kind asks for, appended to its endpoint ("" for generic http).
 const char* http_path(const std::string& kind);
+// The kind's second path (flink /jobs/overview, trino /v1/info/state), or nullptr.
+const char* also_path(const std::string& kind);
+
+// What the probes remember between rounds (probe_memory.cpp), per scope (kind + endpoint).
+std::string memory_scope(const ProbeSpec& spec);
+// Epoch ms since when each of `items` has been seen in every round; an item missing from
+// a round is forgotten, so it starts over when it shows again.
+std::map<std::string, std::int64_t>
+seen_since(const std::string& scope, const std::vector<std::string>& items, std::int64_t now_ms);
+// The value stored under `scope` by the previous round (nullopt on the first); stores `value`.
+std::optional<long long> exchange_counter(const std::string& scope, long long value);
+
+// The kafka verdict over one metadata answer (probe_kafka.cpp): leaderless partitions,
+// under-replicated ones (ISR smaller than the replica set) and, when min_insync_replicas
+// is known (> 0), those whose ISR is below it.
+Verdict judge_kafka_metadata(const rd_kafka_metadata_t& md, int controller, int min_insync);
 
 // One row of the probe-kind table (probe_kinds.cpp): the public facts, and how to probe.
 struct ProbeKind {
     ProbeKindInfo info;
     ProbeResult (*run)(const ProbeSpec&, const ProbeOptions&, int timeout_ms); // not HTTP
     Verdict (*judge)(const HttpReply&);                                        // HTTP
-    bool own_status; // the judge reads non-2xx answers itself
+    bool own_status;       // the judge reads non-2xx answers itself
+    const char* also_path; // a second request in the same round, or nullptr
 };
 const ProbeKind* find_kind(std::string_view name);
 
@@ -66,5 +91,7 @@ ProbeResult probe_command(const ProbeSpec& spec, int timeout_ms);
 ProbeResult probe_redis(const ProbeSpec& spec, const ProbeOptions& opts, int timeout_ms);
 ProbeResult probe_postgres(const ProbeSpec& spec, const ProbeOptions& opts, int timeout_ms);
 ProbeResult probe_kafka(const ProbeSpec& spec, int timeout_ms);
+// The detail of a failed login, for redis and postgres: DEGRADED, the service is up.
+ProbeResult auth_failed(const std::string& reason, Clock::time_point start);
 
 } // namespace ebap::probe_detail

@@ -1,12 +1,14 @@
 // postgres probe: connect, SELECT 1, wal_level (Debezium needs logical) and the
-// lag of every replication slot. libpq runs non-blocking against our deadline:
-// its connect_timeout has a 2 s floor and queries have no timeout at all.
+// lag of every replication slot; an inactive slot holding back more WAL than the
+// catalog allows is DEGRADED, and so is a refused login (the server is up). libpq runs non-blocking
+// against our deadline: its connect_timeout has a 2 s floor and queries have no timeout at all.
 #include "core/probe/probe_kinds.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
@@ -35,6 +37,13 @@ bool wait_socket(PGconn* conn, bool for_write, Clock::time_point deadline) {
     return n != 0;
 }
 
+// Five digits or upper-case letters, as every SQLSTATE is.
+bool is_sqlstate(const std::string& s) {
+    return s.size() == 5 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+               return std::isdigit(c) || std::isupper(c);
+           });
+}
+
 // libpq's messages span lines and repeat the address; keep the cause.
 std::string pg_error(const std::string& message) {
     std::string line = message.substr(0, message.find('\n'));
@@ -44,7 +53,31 @@ std::string pg_error(const std::string& message) {
     for (const char* severity : {"FATAL:", "ERROR:"})
         if (line.rfind(severity, 0) == 0)
             line = line.substr(std::char_traits<char>::length(severity));
+    line = line.substr(std::min(line.size(), line.find_first_not_of(' ')));
+    if (is_sqlstate(line.substr(0, 5)) && line.compare(5, 2, ": ") == 0)
+        line = line.substr(7); // verbose messages: "28P01: password authentication failed"
     return one_line(line, 160);
+}
+
+// The SQLSTATE of a verbose libpq message ("...failed: FATAL:  28P01: password ..."), or "".
+std::string sqlstate_of(const std::string& message) {
+    std::string line = message.substr(0, message.find('\n'));
+    for (const char* severity : {"FATAL:  ", "ERROR:  "})
+        if (auto at = line.find(severity); at != std::string::npos) {
+            std::string code = line.substr(at + 8, 6);
+            if (code.size() == 6 && code[5] == ':' && is_sqlstate(code.substr(0, 5)))
+                return code.substr(0, 5);
+        }
+    return "";
+}
+
+// 28P01 invalid_password and 28000 invalid_authorization_specification (no pg_hba.conf
+// entry, unknown role under trust) from the server; libpq's own "no password supplied"
+// when the server asks for one we do not have.
+bool is_auth_failure(const std::string& message) {
+    std::string state = sqlstate_of(message);
+    return state == "28P01" || state == "28000" ||
+           message.find("fe_sendauth: no password supplied") != std::string::npos;
 }
 
 struct Query {
@@ -86,7 +119,22 @@ struct Slot {
     std::string name;
     double lag = -1; // bytes; -1 when unknown (standby, never flushed)
     bool active = false;
+    double held = -1; // WAL bytes kept for it (current LSN - restart_lsn); -1 when unknown
 };
+
+// Inactive slots that keep more WAL than `limit` bytes: the disk fills until they are dropped.
+std::string slots_holding_wal(const std::vector<Slot>& slots, std::int64_t limit) {
+    std::vector<std::string> held;
+    for (const Slot& s : slots)
+        if (!s.active && s.held > static_cast<double>(limit))
+            held.push_back(
+                fmt::format("slot {} inactive, holding {} of WAL", s.name, human_bytes(s.held)));
+    if (held.empty()) return "";
+    std::string out = held[0];
+    for (std::size_t i = 1; i < held.size(); ++i)
+        out += ", " + held[i];
+    return out + fmt::format(" (limit {})", human_bytes(static_cast<double>(limit)));
+}
 
 std::string describe_slots(std::vector<Slot> slots) {
     if (slots.empty()) return "no replication slots";
@@ -128,6 +176,7 @@ ProbeResult probe_postgres(const ProbeSpec& spec, const ProbeOptions& opts, int 
 
     Conn conn(PQconnectStartParams(keys.data(), values.data(), 0));
     if (!conn) return finish(Health::Unknown, "libpq cannot allocate a connection", start);
+    PQsetErrorVerbosity(conn.get(), PQERRORS_VERBOSE); // messages carry their SQLSTATE
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (PQstatus(conn.get()) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
            st != PGRES_POLLING_FAILED) {
@@ -135,8 +184,11 @@ ProbeResult probe_postgres(const ProbeSpec& spec, const ProbeOptions& opts, int 
             return finish(Health::Down, no_answer(timeout_ms), start);
         st = PQconnectPoll(conn.get());
     }
-    if (PQstatus(conn.get()) != CONNECTION_OK)
-        return finish(Health::Down, pg_error(PQerrorMessage(conn.get())), start);
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+        std::string message = PQerrorMessage(conn.get());
+        if (is_auth_failure(message)) return auth_failed(pg_error(message), start);
+        return finish(Health::Down, pg_error(message), start);
+    }
 
     auto failed = [&](const Query& q, const char* what) {
         return finish(Health::Down,
@@ -151,13 +203,15 @@ ProbeResult probe_postgres(const ProbeSpec& spec, const ProbeOptions& opts, int 
         PQntuples(wal.result.get()) > 0 ? PQgetvalue(wal.result.get(), 0, 0) : "?";
 
     // A standby cannot call pg_current_wal_lsn(): its lag reads as NULL.
-    Query slots =
-        run(conn.get(),
-            "SELECT slot_name, active, CASE WHEN pg_is_in_recovery() THEN NULL ELSE "
-            "pg_wal_lsn_diff(pg_current_wal_lsn(), COALESCE(confirmed_flush_lsn, restart_lsn)) END "
-            "FROM pg_replication_slots",
-            deadline);
-    std::string slot_text;
+    Query slots = run(
+        conn.get(),
+        "SELECT slot_name, active, CASE WHEN pg_is_in_recovery() THEN NULL ELSE "
+        "pg_wal_lsn_diff(pg_current_wal_lsn(), COALESCE(confirmed_flush_lsn, restart_lsn)) END, "
+        "CASE WHEN pg_is_in_recovery() THEN NULL ELSE "
+        "pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) END "
+        "FROM pg_replication_slots",
+        deadline);
+    std::string slot_text, held_text;
     if (slots.timed_out) return failed(slots, "replication slots");
     if (!slots.error.empty()) {
         slot_text = "slots: " + slots.error;
@@ -168,8 +222,12 @@ ProbeResult probe_postgres(const ProbeSpec& spec, const ProbeOptions& opts, int 
                    PQgetvalue(slots.result.get(), i, 1)[0] == 't'};
             if (!PQgetisnull(slots.result.get(), i, 2))
                 s.lag = std::strtod(PQgetvalue(slots.result.get(), i, 2), nullptr);
+            if (!PQgetisnull(slots.result.get(), i, 3))
+                s.held = std::strtod(PQgetvalue(slots.result.get(), i, 3), nullptr);
             list.push_back(std::move(s));
         }
+        held_text = slots_holding_wal(list, spec.max_slot_wal_bytes > 0 ? spec.max_slot_wal_bytes
+                                                                        : kDefaultMaxSlotWalBytes);
         slot_text = describe_slots(std::move(list));
     }
 
@@ -180,6 +238,9 @@ ProbeResult probe_postgres(const ProbeSpec& spec, const ProbeOptions& opts, int 
         return finish(Health::Degraded,
                       fmt::format("wal_level is {} (Debezium needs logical); PostgreSQL {}, {}",
                                   wal_level, version, slot_text),
+                      start);
+    if (!held_text.empty())
+        return finish(Health::Degraded, fmt::format("{}; PostgreSQL {}", held_text, version),
                       start);
     return finish(Health::Up,
                   fmt::format("PostgreSQL {}, wal_level logical, {}", version, slot_text), start);

@@ -1,5 +1,6 @@
 // redis probe: connect (with timeout), AUTH when a password is set, PING, INFO
-// -> "mem 1.2M, 350 ops/s, 3 clients".
+// -> "mem 1.2M, 350 ops/s, 3 clients". A refused login (-WRONGPASS to AUTH, -NOAUTH to
+// PING) is DEGRADED: the server is up, our credentials are not.
 #include "core/probe/probe_kinds.hpp"
 
 #include <fmt/format.h>
@@ -77,7 +78,7 @@ ProbeResult probe_redis(const ProbeSpec& spec, const ProbeOptions& opts, int tim
         Reply r = command("AUTH %s", opts.redis_password.c_str());
         if (!r) return finish(Health::Down, io_error(c.get(), timeout_ms), start);
         if (r->type == REDIS_REPLY_ERROR)
-            return finish(Health::Down, "AUTH failed: " + std::string(r->str, r->len), start);
+            return auth_failed(std::string(r->str, r->len), start); // WRONGPASS, ERR ...
     }
     Reply pong = command("PING");
     if (!pong) return finish(Health::Down, io_error(c.get(), timeout_ms), start);
@@ -85,7 +86,7 @@ ProbeResult probe_redis(const ProbeSpec& spec, const ProbeOptions& opts, int tim
         std::string err(pong->str, pong->len);
         if (err.rfind("LOADING", 0) == 0)
             return finish(Health::Degraded, "loading its dataset into memory", start);
-        if (err.rfind("NOAUTH", 0) == 0) err += " (set REDIS_PASSWORD)";
+        if (err.rfind("NOAUTH", 0) == 0) return auth_failed(err + " (set REDIS_PASSWORD)", start);
         return finish(Health::Down, "PING: " + err, start);
     }
     Reply info = command("INFO");

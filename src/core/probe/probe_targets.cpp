@@ -17,7 +17,8 @@ static std::string override_for(const std::string& kind, const Config& c) {
     if (kind == "postgres" && (configured(c, "postgres.host") || configured(c, "postgres.port")))
         return c.str("postgres.host") + ":" + c.str("postgres.port");
     if (kind == "trino" && configured(c, "trino.url")) return c.str("trino.url");
-    if (kind == "minio" && configured(c, "minio.endpoint")) return c.str("minio.endpoint");
+    if ((kind == "minio" || kind == "minio-cluster") && configured(c, "minio.endpoint"))
+        return c.str("minio.endpoint");
     return {};
 }
 

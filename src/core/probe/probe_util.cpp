@@ -68,6 +68,10 @@ std::string human_bytes(double bytes) {
                   : fmt::format("{:.1f} {}", bytes, units[u]);
 }
 
+ProbeResult auth_failed(const std::string& reason, Clock::time_point start) {
+    return finish(Health::Degraded, "authentication failed: " + reason, start);
+}
+
 std::string no_answer(int timeout_ms) {
     return fmt::format("no answer within {} ms", timeout_ms);
 }
