@@ -105,13 +105,16 @@ TEST_F(KpiReaderTest, EveryKpiFieldIsTyped) {
     EXPECT_EQ(kpi_fields().size(), 9u);
 }
 
-TEST_F(KpiReaderTest, UpdatedMsAheadOfOurClockIsAgeZeroAndFresh) {
-    // A writer whose clock runs ahead (here: an hour): the age is clamped to 0, not
-    // negative, and the value is fresh.
-    run({"HSET", "t:kpi:now", "eps", "1", "updated_ms", std::to_string(now_ms() + 3'600'000)});
-    KpiNow k = reader_->read_kpi_now();
+TEST_F(KpiReaderTest, UpdatedMsSlightlyAheadOfOurClockIsAgeZeroAndFresh) {
+    // A writer whose clock runs a little ahead (30 s, within a 60 s threshold): the age is
+    // clamped to 0, not negative, and the value is fresh. Further ahead is clock skew
+    // (UpdatedMsInTheFutureIsClockSkewNotFresh).
+    KpiReader reader(*client_, "t:", 60'000);
+    run({"HSET", "t:kpi:now", "eps", "1", "updated_ms", std::to_string(now_ms() + 30'000)});
+    KpiNow k = reader.read_kpi_now();
     ASSERT_TRUE(k.age_ms);
     EXPECT_EQ(*k.age_ms, 0.0);
+    EXPECT_FALSE(k.clock_skew_ms);
     EXPECT_FALSE(k.stale) << joined(k.notes);
     EXPECT_FALSE(has_note(k.notes, "stale")) << joined(k.notes);
     EXPECT_FALSE(has_note(k.notes, "ago")) << joined(k.notes);
