@@ -137,5 +137,41 @@ TEST(HostPortTest, OneParserForProbesAndCatalogs) {
     EXPECT_FALSE(valid_host_port("http://host:80")); // a URL is the http form
 }
 
+// Issue #14, item 10: one masking for every place that shows or logs an endpoint.
+TEST(MaskUrlCredentials, HidesPasswordsKeepsEverythingElse) {
+    EXPECT_EQ(mask_url_credentials("http://admin:secret@trino:8080/v1"),
+              "http://admin:***@trino:8080/v1");
+    EXPECT_EQ(mask_url_credentials("https://u:p%40ss@host"), "https://u:***@host");
+    EXPECT_EQ(mask_url_credentials("s3://key:sec@ret@bucket/prefix"), "s3://key:***@bucket/prefix");
+    EXPECT_EQ(mask_url_credentials("http://user@host:1/x"), "http://user@host:1/x");
+    EXPECT_EQ(mask_url_credentials("http://host:8080/a@b"), "http://host:8080/a@b");
+    EXPECT_EQ(mask_url_credentials("localhost:9092"), "localhost:9092");
+    EXPECT_EQ(mask_url_credentials("GET http://a:b@h/x failed; retry http://c:d@k"),
+              "GET http://a:***@h/x failed; retry http://c:***@k");
+    EXPECT_EQ(mask_url_credentials(""), "");
+}
+
+// Logs carry what libraries say, URLs included: the one write path masks them.
+TEST(Log, LinesNeverCarryAUrlPassword) {
+    auto ring = std::make_shared<log::RingBuffer>(8);
+    log::ScopedSink scope(ring);
+    log::warn("probe", "GET {} failed", "http://admin:secret@trino:8080/v1/info");
+    const auto lines = ring->since(0);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].text, "GET http://admin:***@trino:8080/v1/info failed");
+}
+
+// Item 8: widths of CJK and emoji without a UTF-8 locale (the test runs in "C").
+TEST(DisplayWidth, WideAndZeroWidthCodePointsInAnyLocale) {
+    EXPECT_EQ(display_width("eu-west"), 7);
+    EXPECT_EQ(display_width("\u6771\u4eac"), 4);         // 東京
+    EXPECT_EQ(display_width("\U0001F30D"), 2);            // 🌍
+    EXPECT_EQ(display_width("e\u0301"), 1);               // e + combining acute
+    EXPECT_EQ(display_width("\xff"), 1);                  // an invalid byte: one column
+    EXPECT_EQ(truncate_display("abcdef", 4), "abc\u2026");
+    EXPECT_EQ(truncate_display("\u6771\u4eac\u6771", 5), "\u6771\u4eac\u2026");
+    EXPECT_EQ(truncate_display("short", 80), "short");
+}
+
 } // namespace
 } // namespace ebap

@@ -167,3 +167,47 @@ TEST_F(ConfigTest, NumbersOutsideTheirTypeOrRangeNameTheirOrigin) {
         UsageError);
     unsetenv("REDIS_PORT");
 }
+
+// Issue #14, item 1: the demo reads its own file without the shell's overrides.
+TEST_F(ConfigTest, LoadWithoutEnvironmentIgnoresEveryOverride) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("ebap-config-noenv-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "demo.toml") << "[redis]\nport = 7001\n";
+    for (const auto& k : config_keys())
+        if (k.env) setenv(k.env, "from-env", 1);
+    setenv("REDIS_PORT", "7999", 1);
+    setenv("KAFKA_BOOTSTRAP_SERVERS", "decoy:9092", 1);
+    Config c = Config::load((dir / "demo.toml").string(), {.env = false});
+    for (const auto& [key, v] : c.values())
+        EXPECT_EQ(v.origin.rfind("env ", 0), std::string::npos) << key << " from " << v.origin;
+    EXPECT_EQ(c.str("redis.port"), "7001");
+    EXPECT_EQ(c.str("kafka.bootstrap_servers"), "localhost:9092");
+    // The default still applies them.
+    for (const auto& k : config_keys())
+        if (k.env && std::string(k.env) != "REDIS_PORT") unsetenv(k.env);
+    EXPECT_EQ(Config::load((dir / "demo.toml").string()).str("redis.port"), "7999");
+    fs::remove_all(dir);
+}
+
+// Item 7: "not found" only when there is nothing there.
+TEST_F(ConfigTest, ADirectoryIsNotAMissingFile) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("ebap-config-dir-" + std::to_string(getpid()));
+    fs::create_directories(dir / "config.toml");
+    try {
+        Config::load((dir / "config.toml").string());
+        ADD_FAILURE() << "a directory loaded as a configuration file";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  (dir / "config.toml").string() + ": cannot read configuration file: is a directory");
+    }
+    try {
+        Config::load((dir / "missing.toml").string());
+        ADD_FAILURE() << "a missing file loaded";
+    } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  (dir / "missing.toml").string() + ": configuration file not found");
+    }
+    fs::remove_all(dir);
+}

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sstream>
 
 namespace ebap {
 namespace {
@@ -104,13 +105,16 @@ TEST_F(KpiReaderTest, EveryKpiFieldIsTyped) {
     EXPECT_EQ(kpi_fields().size(), 9u);
 }
 
-TEST_F(KpiReaderTest, UpdatedMsAheadOfOurClockIsAgeZeroAndFresh) {
-    // A writer whose clock runs ahead (here: an hour): the age is clamped to 0, not
-    // negative, and the value is fresh.
-    run({"HSET", "t:kpi:now", "eps", "1", "updated_ms", std::to_string(now_ms() + 3'600'000)});
-    KpiNow k = reader_->read_kpi_now();
+TEST_F(KpiReaderTest, UpdatedMsSlightlyAheadOfOurClockIsAgeZeroAndFresh) {
+    // A writer whose clock runs a little ahead (30 s, within a 60 s threshold): the age is
+    // clamped to 0, not negative, and the value is fresh. Further ahead is clock skew
+    // (UpdatedMsInTheFutureIsClockSkewNotFresh).
+    KpiReader reader(*client_, "t:", 60'000);
+    run({"HSET", "t:kpi:now", "eps", "1", "updated_ms", std::to_string(now_ms() + 30'000)});
+    KpiNow k = reader.read_kpi_now();
     ASSERT_TRUE(k.age_ms);
     EXPECT_EQ(*k.age_ms, 0.0);
+    EXPECT_FALSE(k.clock_skew_ms);
     EXPECT_FALSE(k.stale) << joined(k.notes);
     EXPECT_FALSE(has_note(k.notes, "stale")) << joined(k.notes);
     EXPECT_FALSE(has_note(k.notes, "ago")) << joined(k.notes);
@@ -321,8 +325,9 @@ class EbapctlKpiCli : public KpiReaderTest {
         std::ofstream(dir_.file("ebapctl.toml")) << "[redis]\nprefix = \"cli:\"\n";
     }
     // The test's config file and Redis only: nothing from the caller's environment.
-    CliRun ebapctl(const std::vector<std::string>& args, int port) {
-        std::vector<std::string> argv{"--config", dir_.file("ebapctl.toml")};
+    CliRun ebapctl(const std::vector<std::string>& args, int port, std::string config = {}) {
+        std::vector<std::string> argv{"--config",
+                                      config.empty() ? dir_.file("ebapctl.toml") : config};
         argv.insert(argv.end(), args.begin(), args.end());
         return test::run_cli(argv,
                              {{"EBAPCTL_CONFIG", "<unset>"},
@@ -355,13 +360,16 @@ TEST_F(EbapctlKpiCli, KpiJsonFreshStaleAndMissing) {
     EXPECT_EQ(m["stale"], true);
     EXPECT_FALSE(m["notes"].empty());
 
-    // Ten minutes ahead of our clock: fresh (age 0) however long ebapctl takes to start.
+    // Written now, read with a stale threshold of a year: fresh however long ebapctl takes
+    // to start. (Ahead of the clock by more than the threshold would be clock skew.)
     run({"HSET", "cli:kpi:now", "eps", "250.5", "active_users_1m", "40", "purchases_1m", "x",
-         "updated_ms", std::to_string(now_ms() + 600'000)});
+         "updated_ms", std::to_string(now_ms())});
     for (int i = 1; i <= 5; ++i)
         run({"XADD", "cli:ts:kpi", std::to_string(i * 1000) + "-0", "eps", std::to_string(i),
              "active_users", "7"});
-    CliRun fresh = ebapctl({"kpi", "--json", "--series", "3"}, port);
+    std::ofstream(dir_.file("year.toml"))
+        << "[redis]\nprefix = \"cli:\"\n[kpi]\nstale_after_ms = 31536000000\n";
+    CliRun fresh = ebapctl({"kpi", "--json", "--series", "3"}, port, dir_.file("year.toml"));
     EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
     nlohmann::json f = parse(fresh);
     EXPECT_EQ(f["kpi"]["eps"], 250.5);
@@ -458,6 +466,111 @@ TEST_F(EbapctlKpiCli, HostileRegionNamesAreEscapedInTablesAndNotes) {
     // JSON keeps the exact name (its escaping is JSON's own).
     CliRun json = ebapctl({"geo", "--json"}, port);
     EXPECT_EQ(nlohmann::json::parse(json.out)["regions"][0]["region"], hostile);
+}
+
+} // namespace
+} // namespace ebap
+
+namespace ebap {
+namespace {
+
+// Item 5: an updated_ms ahead of the reader's clock is clock skew, never "0 ms ago".
+TEST_F(KpiReaderTest, UpdatedMsInTheFutureIsClockSkewNotFresh) {
+    // Two hours and a few seconds ahead: "2h 00m" however long the read takes.
+    run({"HSET", "t:kpi:now", "eps", "5", "updated_ms", std::to_string(now_ms() + 7'205'000)});
+    KpiNow k = reader_->read_kpi_now();
+    EXPECT_TRUE(k.stale);
+    EXPECT_FALSE(k.age_ms);
+    ASSERT_TRUE(k.clock_skew_ms);
+    EXPECT_GT(*k.clock_skew_ms, 7'200'000);
+    EXPECT_TRUE(has_note(k.notes, "t:kpi:now updated_ms is 2h 00m in the future \u2014 clock skew?"))
+        << joined(k.notes);
+    for (const char* absurd : {"1e30", "9223372036854775807"}) {
+        run({"HSET", "t:kpi:now", "updated_ms", absurd});
+        KpiNow a = reader_->read_kpi_now();
+        EXPECT_TRUE(a.stale) << absurd;
+        EXPECT_TRUE(a.clock_skew_ms) << absurd;
+        EXPECT_TRUE(has_note(a.notes, "far in the future (not a plausible time)")) << joined(a.notes);
+    }
+    run({"SADD", "t:regions", "eu"});
+    run({"HSET", "t:region:eu", "health", "ok", "updated_ms", std::to_string(now_ms() + 7'205'000)});
+    auto regions = reader_->read_regions();
+    ASSERT_EQ(regions.size(), 1u);
+    EXPECT_TRUE(regions[0].stale);
+    EXPECT_TRUE(regions[0].clock_skew_ms);
+}
+
+// Item 8: values outside their domain read as unknown, with a note.
+TEST_F(KpiReaderTest, NegativeCountsAndRatesOutsideZeroToOneAreUnknown) {
+    run({"SADD", "t:regions", "eu"});
+    run({"HSET", "t:region:eu", "events_1m", "-5", "error_rate", "5", "p95_latency_ms", "1e300",
+         "revenue_1m", "1e308", "health", "ok", "updated_ms", std::to_string(kUpdatedMs)});
+    auto regions = reader_->read_regions();
+    ASSERT_EQ(regions.size(), 1u);
+    EXPECT_FALSE(regions[0].events_1m);
+    EXPECT_FALSE(regions[0].error_rate);
+    EXPECT_EQ(regions[0].p95_latency_ms, 1e300); // absurd but a latency: the view copes
+    EXPECT_TRUE(has_note(regions[0].notes, "t:region:eu field events_1m is -5, negative"))
+        << joined(regions[0].notes);
+    EXPECT_TRUE(has_note(regions[0].notes, "t:region:eu field error_rate is 5, outside 0 to 1"))
+        << joined(regions[0].notes);
+}
+
+TEST_F(EbapctlKpiCli, FutureUpdatedMsIsFlaggedInTableAndJson) {
+    const int port = server_->port();
+    run({"HSET", "cli:kpi:now", "eps", "5", "updated_ms", std::to_string(now_ms() + 7'205'000)});
+    CliRun table = ebapctl({"kpi"}, port);
+    EXPECT_EQ(table.exit_code, 3) << table.err;
+    EXPECT_NE(table.out.find("(2h 00m in the future \u2014 clock skew?)"), std::string::npos)
+        << table.out;
+    EXPECT_EQ(table.out.find(" ago)"), std::string::npos) << table.out;
+    CliRun json = ebapctl({"kpi", "--json"}, port);
+    nlohmann::json doc = parse(json);
+    EXPECT_EQ(doc["stale"], true);
+    EXPECT_GT(doc["clock_skew_ms"].get<double>(), 7'200'000);
+    EXPECT_TRUE(doc["age_ms"].is_null());
+
+    run({"HSET", "cli:kpi:now", "updated_ms", "1e30"});
+    CliRun absurd = ebapctl({"kpi"}, port);
+    EXPECT_NE(absurd.out.find("out of range (far in the future"), std::string::npos)
+        << absurd.out;
+}
+
+// Item 8: absurd numbers and wide names do not wreck the table.
+TEST_F(EbapctlKpiCli, GeoTableStaysNarrowAndAligned) {
+    const int port = server_->port();
+    const std::string now = std::to_string(now_ms());
+    run({"SADD", "cli:regions", "ap", "\u6771\u4eac", "\U0001F30D-eu"});
+    run({"HSET", "cli:region:ap", "events_1m", "-5", "error_rate", "5", "p95_latency_ms", "1e300",
+         "revenue_1m", "1e308", "health", "ok", "updated_ms", now});
+    for (const char* r : {"\u6771\u4eac", "\U0001F30D-eu"})
+        run({"HSET", std::string("cli:region:") + r, "events_1m", "7", "error_rate", "0.5",
+             "health", "ok", "updated_ms", now});
+    // A C locale: display widths must not depend on the caller's LANG.
+    for (const char* lang : {"C", "C.UTF-8"}) {
+        CliRun table = test::run_cli({"--config", dir_.file("ebapctl.toml"), "geo"},
+                                     {{"EBAPCTL_CONFIG", "<unset>"},
+                                      {"LANG", lang},
+                                      {"LC_ALL", lang},
+                                      {"REDIS_HOST", "127.0.0.1"},
+                                      {"REDIS_PORT", std::to_string(port)}},
+                                     30000);
+        EXPECT_EQ(table.exit_code, 0) << table.err;
+        EXPECT_NE(table.out.find("1e+300"), std::string::npos) << table.out;
+        EXPECT_NE(table.out.find("1e+308"), std::string::npos) << table.out;
+        EXPECT_EQ(table.out.find("500.00"), std::string::npos) << table.out;
+        EXPECT_EQ(table.out.find("-5"), std::string::npos) << table.out;
+        EXPECT_NE(table.err.find("error_rate is 5, outside 0 to 1"), std::string::npos) << table.err;
+        // Every line as wide as the header: "AGE" is right-aligned in the last column.
+        std::istringstream lines(table.out);
+        std::vector<int> widths;
+        for (std::string line; std::getline(lines, line);)
+            widths.push_back(display_width(line));
+        ASSERT_EQ(widths.size(), 4u) << table.out;
+        for (int w : widths)
+            EXPECT_EQ(w, widths[0]) << lang << "\n" << table.out;
+        EXPECT_LT(widths[0], 120) << table.out;
+    }
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 //   exit 1  the cluster or the bootstrap file could not be created
 //   exit 2  usage
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "core/kafka/topics.hpp"
 #include "core/base/error.hpp"
 #include "core/embedded/kafka_mock.hpp"
@@ -25,6 +26,9 @@
 namespace ebap::cli {
 namespace {
 
+constexpr int kMaxBrokers = 64;
+constexpr int kMaxRawPartitions = 1024;
+
 void write_bootstrap_file(const std::string& path, const std::string& bootstrap) {
     std::string tmp = path + ".tmp." + std::to_string(getpid());
     {
@@ -38,8 +42,11 @@ void write_bootstrap_file(const std::string& path, const std::string& bootstrap)
 }
 
 int run_broker(Context& ctx, int brokers, int raw_partitions, const std::string& file) {
-    if (brokers < 1) throw UsageError("--brokers must be at least 1");
-    if (raw_partitions < 1) throw UsageError("--raw-partitions must be at least 1");
+    if (brokers < 1 || brokers > kMaxBrokers)
+        throw UsageError("--brokers must be an integer from 1 to " + std::to_string(kMaxBrokers));
+    if (raw_partitions < 1 || raw_partitions > kMaxRawPartitions)
+        throw UsageError("--raw-partitions must be an integer from 1 to " +
+                         std::to_string(kMaxRawPartitions));
     // Block the stop signals before librdkafka starts its threads: they inherit
     // the mask, so the signals stay pending for sigwait() below.
     sigset_t stop;
@@ -88,9 +95,13 @@ CommandDef broker_command() {
                     std::string file;
                 };
                 auto o = std::make_shared<Opts>();
-                sub.add_option("--brokers", o->brokers, "number of brokers (default 3)");
+                // Each mock broker holds listening sockets and threads: 100000 of them end
+                // in "Too many open files" and an abort inside librdkafka.
+                sub.add_option("--brokers", o->brokers, "number of brokers (1-64, default 3)")
+                    ->check(integer_range(1, kMaxBrokers));
                 sub.add_option("--raw-partitions", o->raw_partitions,
-                               "partitions of ebap.events.raw (default 6)");
+                               "partitions of ebap.events.raw (1-1024, default 6)")
+                    ->check(integer_range(1, kMaxRawPartitions));
                 sub.add_option("--bootstrap-file", o->file,
                                "write the bootstrap servers to this file (removed on exit)");
                 return

@@ -2,8 +2,13 @@
 // platform topics) in this process, starts a real redis-server and a throwaway
 // PostgreSQL (wal_level=logical) on free loopback ports, writes a config and
 // catalog for them under <state>/demo, and shows status and lag until Ctrl-C,
-// which stops everything it started.
+// which stops everything it started. It touches only what it started: its own
+// configuration is read without the environment's overrides and its children get
+// the demo's endpoints with those variables unset. Its state (health and lag
+// history, cold path, PostgreSQL) is per run: <state>/demo is wiped at start, and a
+// cluster left in /tmp by a demo killed with SIGKILL is removed by the next run.
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "cli/views.hpp"
 #include "core/base/error.hpp"
 #include "core/embedded/kafka_mock.hpp"
@@ -11,11 +16,15 @@
 #include "cli/output.hpp"
 #include "cli/stop_signals.hpp"
 #include "core/base/process.hpp"
+#include "core/base/state_file.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <atomic>
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +67,47 @@ void write_toml(const fs::path& path, const std::string& header, const toml::tab
     if (!out) throw Error("cannot write " + path.string());
 }
 
+// A running `ebapctl` (not merely a recycled pid).
+bool ebapctl_alive(pid_t pid) {
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM)) return false;
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    return name.rfind("ebapctl", 0) == 0;
+}
+
+constexpr const char* kTmpClusterPrefix = "ebapctl-demo-pg-";
+constexpr const char* kDemoCatalog = "embedded"; // the catalog the demo writes
+
+// Clusters that demos killed by SIGKILL left in /tmp (named by the demo's pid): their
+// postmaster got SIGINT with its parent (PR_SET_PDEATHSIG), the files stay until here.
+void remove_stale_tmp_clusters() {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(kTmpClusterPrefix, 0) != 0 || e.is_symlink(ec)) continue;
+        const std::string digits = name.substr(std::string(kTmpClusterPrefix).size());
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const pid_t owner = static_cast<pid_t>(std::stol(digits));
+        if (owner == getpid() || ebapctl_alive(owner)) continue;
+        std::error_code rm;
+        fs::remove_all(e.path(), rm);
+        if (!rm)
+            std::fprintf(stderr, "ebapctl: removed %s (left by demo pid %d)\n",
+                         e.path().c_str(), static_cast<int>(owner));
+    }
+}
+
+// Environment variables a child would otherwise take over the demo's own configuration:
+// every override of Config::load, and the config file search.
+std::vector<std::string> child_env() {
+    std::vector<std::string> unset = {"EBAPCTL_CONFIG"};
+    for (const ConfigKey& k : config_keys())
+        if (k.env) unset.emplace_back(k.env);
+    return unset;
+}
+
 } // namespace
 
 CommandDef demo_command() {
@@ -66,19 +116,35 @@ CommandDef demo_command() {
         [](CLI::App& sub, Context& ctx) -> Action {
             auto o = std::make_shared<DemoOptions>();
             sub.add_option("--refresh", o->refresh_s, "seconds between screens (default 3)")
-                ->check(CLI::PositiveNumber);
-            sub.add_option("--duration", o->duration_s, "stop after S seconds (default: Ctrl-C)");
-            sub.add_option("--brokers", o->brokers, "embedded Kafka brokers (default 3)")
-                ->check(CLI::Range(1, 9));
+                ->check(positive_number());
+            sub.add_option("--duration", o->duration_s,
+                           "stop after S seconds (default and 0: until Ctrl-C)")
+                ->check(non_negative_number());
+            sub.add_option("--brokers", o->brokers, "embedded Kafka brokers (1-9, default 3)")
+                ->check(integer_range(1, 9));
             sub.add_option("--eps", o->eps, "generator events/s (default 500; 0 = none)")
-                ->check(CLI::NonNegativeNumber);
+                ->check(non_negative_number());
             sub.add_flag(
                 "--no-worker", [o](std::int64_t) { o->worker = false; },
                 "do not run the streaming workers");
             return [&ctx, o] {
                 const Config& cfg = ctx.config();
-                fs::path demo = fs::absolute(fs::path(cfg.state_dir()) / "demo");
-                fs::remove_all(demo);
+                const fs::path state = fs::absolute(cfg.state_dir());
+                fs::path demo = state / "demo";
+                const StateFile record(demo.string(), "demo.json");
+                if (const auto before = record.read(); before.contains("pid")) {
+                    const auto other = before["pid"].get<pid_t>();
+                    if (other != getpid() && ebapctl_alive(other))
+                        throw Error("another ebapctl demo (pid " + std::to_string(other) +
+                                    ") runs with the state directory " + state.string() +
+                                    "; stop it first or set EBAP_STATE_DIR");
+                }
+                remove_stale_tmp_clusters();
+                fs::remove_all(demo); // the previous run's state, logs and cluster
+                // `status --config <demo>/ebapctl.toml` from a shell with EBAP_STATE_DIR set
+                // keeps its "since" here: a fresh cluster is not "UP since" an earlier run.
+                std::error_code ignored;
+                fs::remove(state / ("status-" + std::string(kDemoCatalog) + ".json"), ignored);
                 fs::create_directories(demo);
                 StopSignals signals;
 
@@ -88,15 +154,20 @@ CommandDef demo_command() {
                 redis.start();
                 fs::path pgdir = demo / "pg";
                 if (geteuid() == 0 && !reachable_by_others(demo)) {
-                    pgdir =
-                        fs::temp_directory_path() / ("ebapctl-demo-pg-" + std::to_string(getpid()));
+                    pgdir = fs::temp_directory_path() /
+                            (kTmpClusterPrefix + std::to_string(getpid()));
                     std::fprintf(stderr,
                                  "ebapctl: %s is not reachable by the postgres user; "
                                  "PostgreSQL data goes to %s\n",
                                  demo.c_str(), pgdir.c_str());
                 }
+                nlohmann::json run = {{"pid", getpid()},
+                                      {"pg_dir", pgdir.string()},
+                                      {"redis_pid", redis.pid()}};
+                record.write(run); // before initdb: a kill from here on leaves a trace
                 LocalPostgres pg(pgdir.string());
                 pg.start();
+                run["postgres_pid"] = pg.pid();
 
                 std::string bootstrap = kafka.bootstrap();
                 fs::path catalog = demo / "embedded.toml";
@@ -107,7 +178,7 @@ CommandDef demo_command() {
                                        {"endpoint", std::move(endpoint)}};
                 };
                 toml::table cat{
-                    {"catalog", toml::table{{"name", "embedded"}, {"title", "ebapctl demo"}}},
+                    {"catalog", toml::table{{"name", kDemoCatalog}, {"title", "ebapctl demo"}}},
                     {"stacks",
                      toml::table{{"embedded", toml::table{{"driver", "external"},
                                                           {"description",
@@ -128,7 +199,9 @@ CommandDef demo_command() {
                                              {"port", pg.port()},
                                              {"user", "postgres"},
                                              {"dbname", "ebap"}}},
-                    {"paths", toml::table{{"state_dir", fs::absolute(cfg.state_dir()).string()}}}};
+                    // Per run: `status` and `lag` against the demo remember nothing of an
+                    // earlier demo's cluster ("UP since" counts from this run).
+                    {"paths", toml::table{{"state_dir", (demo / "state").string()}}}};
                 write_toml(config,
                            "# Written by `ebapctl demo`: point any ebapctl at the demo with\n"
                            "#   ebapctl --config " +
@@ -143,19 +216,27 @@ CommandDef demo_command() {
                 std::string exe = self_exe();
                 // The pipeline runs as its own processes, exactly as an operator
                 // would run it against a real platform.
+                // Exactly the demo's endpoints: the environment's overrides are unset, and
+                // each child dies with us (SpawnOptions::death_signal, SIGTERM).
                 std::vector<pid_t> children;
-                auto child = [&](std::vector<std::string> args, const std::string& log) {
+                const std::vector<std::string> env = child_env();
+                auto child = [&](const char* name, std::vector<std::string> args) {
                     args.insert(args.begin(), {exe, "--config", config.string()});
-                    children.push_back(spawn_process(args, {.log_file = (demo / log).string()}));
+                    const pid_t pid = spawn_process(
+                        args, {.log_file = (demo / (std::string(name) + ".log")).string(),
+                               .env = env});
+                    children.push_back(pid);
+                    run["children"][name] = pid;
                 };
-                if (o->worker) child({"worker"}, "worker.log");
+                if (o->worker) child("worker", {"worker"});
                 if (o->eps > 0)
-                    child({"gen", "--eps", std::to_string(static_cast<long>(o->eps)),
-                           "--late-fraction", "0.01", "--bad-fraction", "0.005"},
-                          "gen.log");
+                    child("gen", {"gen", "--eps", fmt::format("{:g}", o->eps),
+                                  "--late-fraction", "0.01", "--bad-fraction", "0.005"});
+                record.write(run);
                 // The live view reads collectors (their own threads, their own clients)
                 // over the demo's own configuration: never the caller's environment.
-                auto demo_config = std::make_shared<const Config>(Config::load(config.string()));
+                auto demo_config = std::make_shared<const Config>(
+                    Config::load(config.string(), {.env = false}));
                 const Catalog demo_catalog = load_catalog(catalog.string());
                 collect::HealthCollector health(demo_config, demo_catalog);
                 collect::LagCollector lag(demo_config, {}, /*persist=*/false);
@@ -166,6 +247,10 @@ CommandDef demo_command() {
                 const bool tty = isatty(STDOUT_FILENO);
                 const std::string prefix = demo_config->redis_prefix();
                 auto started = std::chrono::steady_clock::now();
+                const auto refresh = std::chrono::milliseconds(
+                    static_cast<std::int64_t>(std::min(o->refresh_s, kMaxSeconds) * 1000));
+                const auto duration = std::chrono::milliseconds(
+                    static_cast<std::int64_t>(std::min(o->duration_s, kMaxSeconds) * 1000));
                 while (!StopSignals::requested()) {
                     if (tty) std::printf("\033[H\033[2J");
                     std::printf("── ebapctl demo ── kafka %s · redis :%d · postgres :%d ── "
@@ -187,13 +272,10 @@ CommandDef demo_command() {
                         }
                     }
                     std::fflush(stdout);
-                    auto next = std::chrono::steady_clock::now() +
-                                std::chrono::milliseconds(long(o->refresh_s * 1000));
+                    auto next = std::chrono::steady_clock::now() + refresh;
                     while (!StopSignals::requested() && std::chrono::steady_clock::now() < next)
                         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                    if (o->duration_s > 0 &&
-                        std::chrono::steady_clock::now() - started >
-                            std::chrono::milliseconds(long(o->duration_s * 1000)))
+                    if (o->duration_s > 0 && std::chrono::steady_clock::now() - started > duration)
                         break;
                 }
                 for (collect::CollectorBase* c :
@@ -205,6 +287,8 @@ CommandDef demo_command() {
                 pg.stop();
                 redis.stop();
                 if (pgdir.parent_path() != demo) fs::remove_all(pgdir);
+                run.erase("pid"); // stopped: nothing runs under this record any more
+                record.write(run);
                 return kExitOk;
             };
         }};

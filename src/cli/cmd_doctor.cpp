@@ -15,7 +15,8 @@ namespace {
 std::string shown(const Config& c, const std::string& key) {
     const auto& v = c.value(key);
     if (c.is_secret(key)) return v.text.empty() ? "" : "****";
-    return v.text;
+    return mask_url_credentials(v.text); // TRINO_URL=http://admin:secret@... reads admin:***
+
 }
 
 std::vector<ProbeTarget> endpoint_targets(const Config& c) {
@@ -51,7 +52,10 @@ CommandDef doctor_command() {
                         nlohmann::json values = nlohmann::json::array();
                         for (const auto& k : config_keys()) {
                             const auto& v = c.value(k.key);
-                            nlohmann::json value = v.is_list ? nlohmann::json(v.list)
+                            std::vector<std::string> items;
+                            for (const auto& item : v.list)
+                                items.push_back(mask_url_credentials(item));
+                            nlohmann::json value = v.is_list ? nlohmann::json(items)
                                                              : nlohmann::json(shown(c, k.key));
                             values.push_back({{"key", k.key},
                                               {"value", value},
@@ -61,10 +65,11 @@ CommandDef doctor_command() {
                         nlohmann::json checks = nlohmann::json::array();
                         for (std::size_t i = 0; i < results.size(); ++i)
                             checks.push_back({{"name", targets[i].service},
-                                              {"endpoint", targets[i].spec.endpoint},
+                                              {"endpoint",
+                                               mask_url_credentials(targets[i].spec.endpoint)},
                                               {"state", health_name(results[i].state)},
                                               {"latency_ms", results[i].latency_ms},
-                                              {"detail", results[i].detail}});
+                                              {"detail", mask_url_credentials(results[i].detail)}});
                         print_json({{"config_file", c.file()},
                                     {"catalog", c.str("catalog.name")},
                                     {"warnings", c.warnings()},
@@ -77,7 +82,10 @@ CommandDef doctor_command() {
                                                                       : c.file().c_str());
                         Table t({{"KEY"}, {"VALUE"}, {"FROM"}});
                         for (const auto& k : config_keys())
-                            t.add({k.key, shown(c, k.key), c.value(k.key).origin},
+                            t.add({k.key,
+                                   c.value(k.key).is_list ? mask_url_credentials(c.value(k.key).text)
+                                                          : shown(c, k.key),
+                                   c.value(k.key).origin},
                                   {Tone::Plain, Tone::Plain, Tone::Dim});
                         print_table(t);
                         if (!results.empty()) {
@@ -89,8 +97,10 @@ CommandDef doctor_command() {
                                      {"DETAIL"}});
                             for (std::size_t i = 0; i < results.size(); ++i) {
                                 std::string st = health_name(results[i].state);
-                                n.add({targets[i].service, targets[i].spec.endpoint, st,
-                                       fmt_duration_ms(results[i].latency_ms), results[i].detail},
+                                n.add({targets[i].service,
+                                       mask_url_credentials(targets[i].spec.endpoint), st,
+                                       fmt_duration_ms(results[i].latency_ms),
+                                       mask_url_credentials(results[i].detail)},
                                       {Tone::Plain, Tone::Plain, tone_of(st)});
                             }
                             print_table(n);

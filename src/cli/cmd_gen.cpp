@@ -3,6 +3,7 @@
 // SIGINT/SIGTERM, always after a bounded flush. Exit 1 when Kafka is absent or
 // any record was not delivered.
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "core/kafka/topics.hpp"
 #include "core/base/error.hpp"
 #include "cli/output.hpp"
@@ -186,22 +187,24 @@ CommandDef gen_command() {
                 auto o = std::make_shared<GenOptions>();
                 sub.add_option("--eps", o->eps,
                                "target events per second (0 = as fast as possible; default 100)")
-                    ->check(CLI::NonNegativeNumber);
+                    ->check(non_negative_number());
                 sub.add_option("--duration", o->duration_s,
-                               "stop after S seconds (default: until Ctrl-C)")
-                    ->check(CLI::NonNegativeNumber);
+                               "stop after S seconds (default and 0: until Ctrl-C)")
+                    ->check(non_negative_number());
                 sub.add_option("--users", o->users, "user ids 1..U (default 1000)")
-                    ->check(CLI::PositiveNumber);
+                    ->check(integer_range(1, kMaxUsers));
                 sub.add_option("--late-fraction", o->late_fraction,
                                "fraction of events stamped 15-30 min in the past (default 0)")
-                    ->check(CLI::Range(0.0, 1.0));
+                    ->check(number_range(0.0, 1.0));
                 sub.add_option("--bad-fraction", o->bad_fraction,
                                "fraction of malformed records (default 0)")
-                    ->check(CLI::Range(0.0, 1.0));
+                    ->check(number_range(0.0, 1.0));
                 sub.add_option("--seed", o->seed,
-                               "random seed: same seed, same users and sessions (default 1)");
-                sub.add_option("--count", o->count, "stop after N events (default: no limit)")
-                    ->check(CLI::NonNegativeNumber);
+                               "random seed: same seed, same users and sessions (default 1)")
+                    ->check(unsigned_integer());
+                sub.add_option("--count", o->count,
+                               "stop after N events (default and 0: no limit)")
+                    ->check(integer_range(0, INT64_MAX));
                 sub.add_option("--topic", o->topic, "events topic (default ebap.events.raw)");
                 sub.add_option("--cdc-topic", o->cdc_topic,
                                "user CDC topic (default ebap.cdc.users)");
@@ -210,7 +213,7 @@ CommandDef gen_command() {
                                fmt::format("how long a record waits to share a batch "
                                            "(producer linger.ms, 0-60000; default {})",
                                            BulkProducer::kDefaultLingerMs))
-                    ->check(CLI::Range(0, 60000));
+                    ->check(integer_range(0, 60000));
                 return [&ctx, o] { return run_gen(ctx, *o); };
             }};
 }

@@ -15,6 +15,7 @@
 // document's "notes" with --json. Rates (error_rate*) are fractions in Redis and
 // percentages in tables.
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "cli/views.hpp"
 #include "core/collect/kpi_collector.hpp"
 #include "core/base/error.hpp"
@@ -48,24 +49,36 @@ std::string utc_time(double epoch_ms) {
                : "out of range";
 }
 
+// Beyond this a value prints in scientific notation: 1e300 is "1e+300", not 300 digits
+// that widen every row of the table.
+constexpr double kFixedLimit = 1e12;
+
 std::string fixed(const std::optional<double>& v, int decimals) {
-    return v ? fmt::format("{:.{}f}", *v, decimals) : kUnknown;
+    if (!v) return kUnknown;
+    if (std::fabs(*v) >= kFixedLimit) return fmt::format("{:.3g}", *v);
+    return fmt::format("{:.{}f}", *v, decimals);
 }
 
+// Rates are fractions 0..1 (the reader refuses others) shown as percentages.
 std::string percent(const std::optional<double>& v) {
     return v ? fmt::format("{:.2f}", *v * 100) : kUnknown;
 }
 
-std::string timestamp(const std::optional<double>& v) {
+std::string timestamp(const std::optional<double>& v, std::int64_t skew_after_ms) {
     if (!v) return kUnknown;
-    double age = std::max(0.0, static_cast<double>(now_ms()) - *v);
-    return utc_time(*v) + " (" + fmt_duration_ms(age) + " ago)";
+    const double ahead = *v - static_cast<double>(now_ms());
+    if (ahead > static_cast<double>(skew_after_ms))
+        return utc_time(*v) + " (" + future_text(ahead) + ")";
+    return utc_time(*v) + " (" + fmt_duration_ms(std::max(0.0, -ahead)) + " ago)";
 }
 
-std::string kpi_cell(const std::string& name, const std::optional<double>& v) {
+std::string kpi_cell(const std::string& name, const std::optional<double>& v, const KpiNow& k) {
+    // The reader judged updated_ms against its threshold: skew is its verdict.
+    if (name == "updated_ms" && v && k.clock_skew_ms)
+        return utc_time(*v) + " (" + future_text(*k.clock_skew_ms) + ")";
     if (name == "eps" || name == "revenue_1m") return fixed(v, name == "eps" ? 1 : 2);
     if (name == "error_rate_1m") return v ? percent(v) + " %" : kUnknown;
-    if (name == "watermark_ms" || name == "updated_ms") return timestamp(v);
+    if (name == "watermark_ms" || name == "updated_ms") return timestamp(v, kKpiStaleAfterMs);
     return fixed(v, 0);
 }
 
@@ -95,6 +108,7 @@ int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json) {
                     {"present", k.present},
                     {"stale", k.stale},
                     {"age_ms", json_number(k.age_ms)},
+                    {"clock_skew_ms", json_number(k.clock_skew_ms)},
                     {"notes", notes},
                     {"series", points}});
     } else {
@@ -104,7 +118,7 @@ int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json) {
             Tone tone = !v                                                 ? Tone::Dim
                         : (std::string(f.name) == "updated_ms" && k.stale) ? Tone::Warn
                                                                            : Tone::Plain;
-            t.add({f.name, kpi_cell(f.name, v)}, {Tone::Plain, tone});
+            t.add({f.name, kpi_cell(f.name, v, k)}, {Tone::Plain, tone});
         }
         print_table(t);
         if (!series.empty()) {
@@ -137,6 +151,7 @@ int print_geo(const collect::KpiData& d, const std::string& prefix, bool json) {
             row["present"] = r.present;
             row["stale"] = r.stale;
             row["age_ms"] = json_number(r.age_ms);
+            row["clock_skew_ms"] = json_number(r.clock_skew_ms);
             row["notes"] = r.notes;
             list.push_back(std::move(row));
         }
@@ -151,7 +166,9 @@ int print_geo(const collect::KpiData& d, const std::string& prefix, bool json) {
                  {"P95 MS", Table::Right},
                  {"AGE", Table::Right}});
         for (const auto& r : regions) {
-            std::string age = r.age_ms ? fmt_duration_ms(*r.age_ms) : kUnknown;
+            std::string age = r.clock_skew_ms ? "in the future"
+                              : r.age_ms      ? fmt_duration_ms(*r.age_ms)
+                                              : kUnknown;
             t.add({r.region, r.health, fixed(r.events_1m, 0), fixed(r.active_users_1m, 0),
                    fixed(r.revenue_1m, 2), percent(r.error_rate), fixed(r.p95_latency_ms, 0), age},
                   {Tone::Plain, tone_of(r.health), Tone::Plain, Tone::Plain, Tone::Plain,
@@ -187,8 +204,9 @@ CommandDef kpi_command() {
     return {"kpi", "live KPIs from the Redis hot path", false,
             [](CLI::App& sub, Context& ctx) -> Action {
                 auto series = std::make_shared<int>(0);
-                sub.add_option("--series", *series, "also print the last N per-second points")
-                    ->check(CLI::NonNegativeNumber);
+                sub.add_option("--series", *series,
+                               "also print the last N per-second points (0-86400)")
+                    ->check(integer_range(0, 86400));
                 return [&ctx, series] { return run_kpi(ctx, *series); };
             }};
 }

@@ -8,6 +8,7 @@
 //   exit 1  Kafka did not answer within kafka.timeout_ms (message names the servers)
 //   exit 2  usage or bad configuration
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "cli/views.hpp"
 #include "core/base/log.hpp"
 #include "core/collect/lag_collector.hpp"
@@ -214,7 +215,8 @@ CommandDef lag_command() {
                 auto groups = std::make_shared<std::vector<std::string>>();
                 sub.add_option("--group", *groups,
                                "consumer group to evaluate (repeatable; default kafka.groups)")
-                    ->delimiter(',');
+                    ->delimiter(',')
+                    ->check(non_empty());
                 return [&ctx, groups] { return run_lag(ctx, *groups); };
             }};
 }

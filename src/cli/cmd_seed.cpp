@@ -3,6 +3,7 @@
 // seed `gen` and `seed` agree on every user's region and tier. Idempotent: a
 // rerun touches (and re-stamps updated_at of) only rows that differ.
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "core/base/error.hpp"
 #include "cli/output.hpp"
 #include "pipeline/gen/generator.hpp"
@@ -143,9 +144,10 @@ CommandDef seed_command() {
             true, [](CLI::App& sub, Context& ctx) -> Action {
                 auto o = std::make_shared<SeedOptions>();
                 sub.add_option("--users", o->users, "user ids 1..U (default 1000)")
-                    ->check(CLI::PositiveNumber);
+                    ->check(integer_range(1, kMaxUsers));
                 sub.add_option("--seed", o->seed,
-                               "random seed; use gen's seed so profiles agree (default 1)");
+                               "random seed; use gen's seed so profiles agree (default 1)")
+                    ->check(unsigned_integer());
                 return [&ctx, o] { return run_seed(ctx, *o); };
             }};
 }

@@ -3,6 +3,7 @@
 // everything present at start is committed, then prints a summary. Exit 1 when Kafka or
 // Redis is unreachable at start or a batch could not be committed.
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "core/base/error.hpp"
 #include "cli/output.hpp"
 #include "cli/stop_signals.hpp"
@@ -95,26 +96,27 @@ CommandDef worker_command() {
         [](CLI::App& sub, Context& ctx) -> Action {
             auto o = std::make_shared<WorkerOptions>();
             sub.add_option("--threads", o->threads, "consumer threads (default: worker.threads)")
-                ->check(CLI::Range(1, 64));
-            sub.add_option("--group", o->group, "consumer group (default: worker.group)");
+                ->check(integer_range(1, 64));
+            sub.add_option("--group", o->group, "consumer group (default: worker.group)")
+                ->check(non_empty());
             sub.add_flag("--drain", o->drain,
                          "process what is in the topics now, commit, print a summary, exit");
             sub.add_flag(
                 "--no-cold", [o](std::int64_t) { o->cold = false; }, "do not write the cold path");
             sub.add_option("--flush-ms", o->flush_ms,
                            "flush interval in ms (default: worker.flush_ms)")
-                ->check(CLI::Range(10, 600000));
+                ->check(integer_range(10, 600000));
             sub.add_option("--cold-flush-s", o->cold_flush_s,
                            "write cold-path objects at least every S seconds "
                            "(default: worker.cold_flush_s)")
-                ->check(CLI::Range(1, 86400));
+                ->check(integer_range(1, 86400));
             sub.add_option("--cold-batch-mib", o->cold_batch_mib,
                            "or when a thread holds this many MiB of them "
                            "(default: worker.cold_batch_mib)")
-                ->check(CLI::Range(1, 4096));
+                ->check(integer_range(1, 4096));
             sub.add_option("--max-batch", o->max_batch_events,
                            "records per batch before a flush (default 20000)")
-                ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+                ->check(integer_range(1, 10'000'000));
             sub.add_option_function<std::vector<std::string>>(
                    "-X,--kafka-prop",
                    [o](const std::vector<std::string>& props) {

@@ -43,8 +43,8 @@ static const char* sgr(Tone t) {
 
 void Table::add(std::vector<std::string> cells, std::vector<Tone> tones) {
     cells.resize(columns_.size());
-    for (auto& c : cells)
-        c = printable(c); // names and details come from events, Redis and servers
+    for (auto& c : cells) // names and details come from events, Redis and servers
+        c = truncate_display(printable(c), kMaxCellWidth);
     tones.resize(columns_.size(), Tone::Plain);
     rows_.push_back(std::move(cells));
     tones_.push_back(std::move(tones));
@@ -84,6 +84,16 @@ void print_json(const nlohmann::json& doc) {
     std::string s = doc.dump(2);
     s += '\n';
     std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+void print_json_error(int code, const std::string& message, const std::string& command) {
+    const char* kind = code == 2 ? "usage" : code == 3 ? "unhealthy" : "failure";
+    print_json({{"ok", false},
+                {"error",
+                 {{"code", code},
+                  {"kind", kind},
+                  {"message", message},
+                  {"command", command.empty() ? nlohmann::json(nullptr) : nlohmann::json(command)}}}});
 }
 
 void print_table(const Table& t) {

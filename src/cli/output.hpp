@@ -39,6 +39,13 @@ class Table {
 
 // Prints a JSON document (pretty, trailing newline) to stdout.
 void print_json(const nlohmann::json& doc);
+// With --json, a command that fails prints this instead of its document (exit status
+// unchanged): {"ok": false, "error": {"code", "kind", "message", "command"}}; kind is
+// "usage" (2), "unhealthy" (3) or "failure" (anything else).
+void print_json_error(int code, const std::string& message, const std::string& command);
+
+// Widest cell a table prints (display columns); longer text ends in "…".
+inline constexpr int kMaxCellWidth = 80;
 // Prints a table to stdout, coloured when stdout allows it.
 void print_table(const Table& t);
 

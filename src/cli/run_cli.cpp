@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 
 #include "build_info.hpp"
+#include "cli/output.hpp"
 #include "cli/stderr_log.hpp"
 #include "core/base/error.hpp"
 #include "core/base/format.hpp"
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 namespace ebap::cli {
 
@@ -17,7 +19,8 @@ std::shared_ptr<const Config> Context::shared_config() {
     if (!config_) {
         auto loaded = std::make_shared<Config>(Config::load(global.config_path));
         for (const auto& w : loaded->warnings())
-            std::fprintf(stderr, "ebapctl: warning: %s\n", w.c_str());
+            std::fprintf(stderr, "ebapctl: warning: %s\n",
+                         printable(mask_url_credentials(w)).c_str());
         if (!global.catalog.empty()) loaded->set("catalog.name", global.catalog, "flag --catalog");
         config_ = std::move(loaded);
     }
@@ -60,13 +63,39 @@ int run_cli(int argc, char** argv) {
         });
     }
 
+    // --json is known only once parsed: a parse error looks for it among the words too.
+    auto json_wanted = [&] {
+        if (ctx.global.json) return true;
+        for (int i = 1; i < argc; ++i)
+            if (std::string_view(argv[i]) == "--json") return true;
+        return false;
+    };
+    auto fail = [&](int code, const std::string& message) {
+        const std::string shown = mask_url_credentials(message);
+        std::fprintf(stderr, "ebapctl: %s\n", printable(shown).c_str());
+        if (json_wanted())
+            print_json_error(code, shown, chosen_def ? chosen_def->name : std::string());
+        return code;
+    };
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? kExitOk : kExitUsage;
+        if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kExitOk : kExitUsage; // --help
+        // CLI11 says "--eps: must be ..."; ours read "--eps must be ...".
+        std::string message = e.what();
+        if (auto at = message.find(": must "); at != std::string::npos && message[0] == '-')
+            message.erase(at, 1);
+        fail(kExitUsage, message);
+        std::fprintf(stderr, "Run with --help for more information.\n");
+        return kExitUsage;
     }
     try {
+        if (chosen_def && chosen_def->dangerous && ctx.global.readonly)
+            throw UsageError("'" + chosen_def->name + "' changes state and --readonly is set");
+        // One validation for every command: the configuration (types and ranges, naming
+        // file:line or the variable) and the catalog load before any command runs.
+        ctx.config();
+        ctx.catalog();
         if (!chosen)
             return tui::run_console(ctx.shared_config(), ctx.catalog(),
                                     {.readonly = ctx.global.readonly,
@@ -75,15 +104,11 @@ int run_cli(int argc, char** argv) {
                                      .workers = ctx.global.worker
                                                     ? int(ctx.config().num("worker.threads"))
                                                     : 0});
-        if (chosen_def->dangerous && ctx.global.readonly)
-            throw UsageError("'" + chosen_def->name + "' changes state and --readonly is set");
         return chosen();
     } catch (const Error& e) {
-        std::fprintf(stderr, "ebapctl: %s\n", printable(e.what()).c_str());
-        return e.exit_code();
+        return fail(e.exit_code(), e.what());
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "ebapctl: %s\n", printable(e.what()).c_str());
-        return kExitFailure;
+        return fail(kExitFailure, e.what());
     }
 }
 

@@ -7,9 +7,12 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace ebap::cli {
 
-void print_health(const collect::HealthData& d, bool json);
+// `wait` (status --wait: rounds, timed_out, reason) joins the JSON document when given.
+void print_health(const collect::HealthData& d, bool json, const nlohmann::json& wait = {});
 void print_lag(const collect::LagData& d, bool json);
 // Exit statuses as `kpi` and `geo` return them (3: stale KPIs / a region in crit).
 int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json);

@@ -1,5 +1,6 @@
 #include "core/base/format.hpp"
 
+#include <cstdlib>
 #include <cwchar>
 
 #include <fmt/format.h>
@@ -102,25 +103,112 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-int display_width(const std::string& s) {
-    std::mbstate_t st{};
-    const char* p = s.data();
-    const char* end = p + s.size();
-    int width = 0;
-    while (p < end) {
-        wchar_t wc;
-        std::size_t n = std::mbrtowc(&wc, p, end - p, &st);
-        if (n == static_cast<std::size_t>(-1) || n == static_cast<std::size_t>(-2)) {
-            // Not valid in this locale: count remaining bytes as one column each.
-            width += static_cast<int>(end - p);
-            break;
-        }
-        if (n == 0) n = 1;
-        int w = wcwidth(wc);
-        width += w < 0 ? 1 : w;
-        p += n;
+namespace {
+
+// Decodes the code point at s[i]; `len` is its byte length (an invalid byte: 1, cp -1).
+long decode_utf8(std::string_view s, std::size_t i, std::size_t& len) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+        len = 1;
+        return c;
     }
+    len = utf8_length(s, i);
+    if (len == 0) {
+        len = 1;
+        return -1;
+    }
+    long cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    return cp;
+}
+
+// Columns of one code point. wcwidth() knows them only in a UTF-8 locale (a C locale says
+// -1 for all of U+0080 and up), so the common zero-width and double-width ranges (combining
+// marks, CJK, Hangul, full-width forms, emoji) are also known here.
+int codepoint_width(long cp) {
+    if (cp < 0) return 1;
+    if (cp < 0x80) return cp < 0x20 || cp == 0x7F ? 0 : 1;
+    if (MB_CUR_MAX > 1) {
+        const int w = wcwidth(static_cast<wchar_t>(cp));
+        if (w >= 0) return w;
+    }
+    struct Range {
+        long lo, hi;
+    };
+    static constexpr Range kZero[] = {{0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD},
+                                      {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200F},
+                                      {0x2060, 0x2064}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F},
+                                      {0xFE20, 0xFE2F}, {0xE0100, 0xE01EF}};
+    static constexpr Range kWide[] = {
+        {0x1100, 0x115F},   {0x231A, 0x231B},   {0x23E9, 0x23EC},   {0x2614, 0x2615},
+        {0x2E80, 0x303E},   {0x3041, 0x33FF},   {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},
+        {0xA000, 0xA4CF},   {0xA960, 0xA97F},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F004, 0x1F004},
+        {0x1F300, 0x1F64F}, {0x1F680, 0x1F6FF}, {0x1F900, 0x1F9FF}, {0x1FA70, 0x1FAFF},
+        {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD}};
+    for (const Range& r : kZero)
+        if (cp >= r.lo && cp <= r.hi) return 0;
+    for (const Range& r : kWide)
+        if (cp >= r.lo && cp <= r.hi) return 2;
+    return 1;
+}
+
+} // namespace
+
+int display_width(const std::string& s) {
+    int width = 0;
+    for (std::size_t i = 0, len = 0; i < s.size(); i += len)
+        width += codepoint_width(decode_utf8(s, i, len));
     return width;
+}
+
+std::string mask_url_credentials(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t at = 0;
+    for (;;) {
+        const std::size_t scheme = text.find("://", at);
+        if (scheme == std::string_view::npos) break;
+        const std::size_t start = scheme + 3;
+        // The authority ends at the path, query, fragment, or where a message goes on.
+        std::size_t end = start;
+        while (end < text.size() && std::string_view("/?# \t\n\"'<>").find(text[end]) ==
+                                        std::string_view::npos)
+            ++end;
+        const std::string_view authority = text.substr(start, end - start);
+        const std::size_t userinfo_end = authority.rfind('@');
+        out.append(text.substr(at, start - at));
+        if (userinfo_end != std::string_view::npos) {
+            const std::string_view userinfo = authority.substr(0, userinfo_end);
+            const std::size_t colon = userinfo.find(':');
+            if (colon != std::string_view::npos) {
+                out.append(userinfo.substr(0, colon));
+                out.append(":***");
+                out.append(authority.substr(userinfo_end));
+            } else {
+                out.append(authority);
+            }
+        } else {
+            out.append(authority);
+        }
+        at = end;
+    }
+    out.append(text.substr(at));
+    return out;
+}
+
+std::string truncate_display(const std::string& s, int max_width) {
+    if (display_width(s) <= max_width) return s;
+    std::string out;
+    int width = 0;
+    for (std::size_t i = 0, len = 0; i < s.size(); i += len) {
+        const int w = codepoint_width(decode_utf8(s, i, len));
+        if (width + w > max_width - 1) break;
+        out.append(s, i, len);
+        width += w;
+    }
+    return out + "\u2026";
 }
 
 } // namespace ebap

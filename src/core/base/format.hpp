@@ -20,4 +20,12 @@ std::string printable(std::string_view s);
 // Display width of a UTF-8 string (wcwidth per code point).
 int display_width(const std::string& s);
 
+// Every URL's password in `text` as "***": "http://admin:secret@host/x" reads
+// "http://admin:***@host/x" (a user without a password is kept). Works on a bare URL and on
+// URLs inside a longer message; used wherever an endpoint is shown or logged.
+std::string mask_url_credentials(std::string_view text);
+
+// At most `max_width` display columns: longer text ends in "…" (cells of tables).
+std::string truncate_display(const std::string& s, int max_width);
+
 } // namespace ebap

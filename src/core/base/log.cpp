@@ -1,5 +1,6 @@
 #include "core/base/log.hpp"
 
+#include "core/base/format.hpp"
 #include "core/base/time.hpp"
 
 #include <atomic>
@@ -38,6 +39,8 @@ void write(Level level, std::string_view source, std::string text) {
         g_dropped.fetch_add(1, std::memory_order_relaxed);
         return;
     }
+    // No sink ever sees a URL's password (librdkafka, curl and our own messages quote URLs).
+    if (text.find("://") != std::string::npos) text = mask_url_credentials(text);
     Line line{++g_seq, now_ms(), level, std::string(source), std::move(text)};
     g_sink->write(line);
 }

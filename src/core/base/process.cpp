@@ -158,22 +158,33 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
 }
 
 RunResult run_process(const std::vector<std::string>& argv, int timeout_ms,
-                      const SpawnOptions& opts) {
+                      const SpawnOptions& opts, bool split_stderr) {
     int fds[2];
+    int errs[2] = {-1, -1};
     if (pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
-    pid_t pid;
-    try {
-        pid = start_child(argv, opts, {.out_fd = fds[1], .err_fd = fds[1]});
-    } catch (...) {
+    if (split_stderr && pipe2(errs, O_CLOEXEC) != 0) {
+        const int e = errno;
         close(fds[0]);
         close(fds[1]);
+        throw Error(std::string("pipe: ") + std::strerror(e));
+    }
+    pid_t pid;
+    try {
+        pid = start_child(argv, opts, {.out_fd = fds[1], .err_fd = split_stderr ? errs[1] : fds[1]});
+    } catch (...) {
+        for (int fd : {fds[0], fds[1], errs[0], errs[1]})
+            if (fd >= 0) close(fd);
         throw;
     }
     close(fds[1]);
+    if (split_stderr) close(errs[1]);
     RunResult r;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     char buf[4096];
-    for (;;) {
+    pollfd p[2] = {{fds[0], POLLIN, 0}, {errs[0], POLLIN, 0}};
+    const int nfds = split_stderr ? 2 : 1;
+    int open_fds = nfds;
+    while (open_fds > 0) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now())
                         .count();
@@ -181,15 +192,24 @@ RunResult run_process(const std::vector<std::string>& argv, int timeout_ms,
             r.timed_out = true;
             break;
         }
-        pollfd p{fds[0], POLLIN, 0};
-        int n = poll(&p, 1, static_cast<int>(left));
+        int n = poll(p, nfds, static_cast<int>(left));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) continue;
-        ssize_t got = read(fds[0], buf, sizeof buf);
-        if (got <= 0) break;
-        if (r.output.size() < (1u << 20)) r.output.append(buf, got);
+        for (int i = 0; i < nfds; ++i) {
+            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t got = read(p[i].fd, buf, sizeof buf);
+            if (got <= 0) {
+                close(p[i].fd);
+                p[i].fd = -1;
+                --open_fds;
+                continue;
+            }
+            std::string& to = i == 0 ? r.output : r.err;
+            if (to.size() < (1u << 20)) to.append(buf, got);
+        }
     }
-    close(fds[0]);
+    for (auto& f : p)
+        if (f.fd >= 0) close(f.fd);
     if (r.timed_out) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);

@@ -34,12 +34,14 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
 struct RunResult {
     int exit_code = -1; // -1 when killed or timed out
     bool timed_out = false;
-    std::string output; // stdout and stderr, interleaved
+    std::string output; // stdout and stderr, interleaved (stdout only with split_stderr)
+    std::string err;    // stderr, with split_stderr
 };
 
-// Runs to completion or kills it at the deadline.
+// Runs to completion or kills it at the deadline. split_stderr keeps stderr out of
+// `output` (in `err`), for callers that parse what a tool prints.
 RunResult run_process(const std::vector<std::string>& argv, int timeout_ms,
-                      const SpawnOptions& opts = {});
+                      const SpawnOptions& opts = {}, bool split_stderr = false);
 
 // SIGTERM, wait up to grace_ms, then SIGKILL; reaps the child. Returns true if it exited.
 bool stop_process(pid_t pid, int grace_ms = 5000);

@@ -11,7 +11,7 @@ KpiCollector::~KpiCollector() { stop(); }
 KpiData KpiCollector::collect(const Snapshot<KpiData>*) {
     try {
         if (!client_) client_ = std::make_unique<RedisClient>(*config_);
-        KpiReader reader(*client_, config_->redis_prefix());
+        KpiReader reader(*client_, config_->redis_prefix(), config_->num("kpi.stale_after_ms"));
         KpiData d;
         if (parts_.now) d.now = reader.read_kpi_now();
         if (parts_.regions) d.regions = reader.read_regions(&d.notes);

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
@@ -53,6 +55,9 @@ const std::vector<ConfigKey>& config_keys() {
         {"lag.window", nullptr, "10", false, false, "commit observations in the lag evaluation window", ConfigType::Int, 1, 1000},
         {"lag.interval_ms", nullptr, "2000", false, false, "lag collector round interval", ConfigType::Int, 100, 3600000},
         {"kpi.interval_ms", nullptr, "1000", false, false, "KPI and region collector interval", ConfigType::Int, 100, 3600000},
+        {"kpi.stale_after_ms", nullptr, "10000", false, false,
+         "KPIs older than this are stale, and ahead of the clock by more is clock skew",
+         ConfigType::Int, 1, 31536000000},
         {"worker.metrics_interval_ms", nullptr, "1000", false, false,
          "worker metrics collector interval", ConfigType::Int, 100, 3600000},
         {"worker.metrics_url", nullptr, "", false, false,
@@ -190,7 +195,7 @@ static std::string where(const std::string& path, const toml::source_region& src
     return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
 }
 
-Config Config::from_toml(const std::string& text, const std::string& path) {
+Config Config::from_toml(const std::string& text, const std::string& path, LoadOptions opts) {
     Config c = builtin();
     c.file_ = path;
     toml::table root;
@@ -243,13 +248,13 @@ Config Config::from_toml(const std::string& text, const std::string& path) {
             c.set(key, text_value, origin);
         }
     }
-    c.apply_env();
+    if (opts.env) c.apply_env();
     c.derive_paths();
     c.validate();
     return c;
 }
 
-Config Config::load(const std::string& explicit_path) {
+Config Config::load(const std::string& explicit_path, LoadOptions opts) {
     std::vector<std::string> candidates;
     bool required = false;
     if (!explicit_path.empty()) {
@@ -270,14 +275,34 @@ Config Config::load(const std::string& explicit_path) {
     }
     for (const auto& path : candidates) {
         std::error_code ec;
-        if (!fs::is_regular_file(path, ec)) continue;
+        const fs::file_status st = fs::status(path, ec);
+        if (!fs::exists(st)) {
+            // A dangling symlink or an unsearchable directory on the way is not "absent".
+            if (ec && ec != std::errc::no_such_file_or_directory &&
+                ec != std::errc::not_a_directory)
+                throw UsageError(path + ": cannot read configuration file: " + ec.message());
+            continue;
+        }
+        if (fs::is_directory(st))
+            throw UsageError(path + ": cannot read configuration file: is a directory");
         std::ifstream in(path);
-        if (!in) throw UsageError(path + ": cannot read configuration file");
+        if (!in) {
+            const int e = errno;
+            throw UsageError(path + ": cannot read configuration file: " +
+                             (e ? std::strerror(e) : "unreadable"));
+        }
         std::stringstream ss;
         ss << in.rdbuf();
-        return from_toml(ss.str(), path);
+        if (in.bad()) throw UsageError(path + ": cannot read configuration file: read error");
+        return from_toml(ss.str(), path, opts);
     }
     if (required) throw UsageError(candidates.front() + ": configuration file not found");
+    if (!opts.env) {
+        Config c = builtin();
+        c.derive_paths();
+        c.validate();
+        return c;
+    }
     return defaults();
 }
 

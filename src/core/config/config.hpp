@@ -33,16 +33,24 @@ struct ConfigKey {
 
 const std::vector<ConfigKey>& config_keys();
 
+// How Config::load resolves: `env = false` leaves the environment's overrides out (the demo
+// loads its own file so that only what it started is touched).
+struct LoadOptions {
+    bool env = true;
+};
+
 class Config {
   public:
     // Built-in defaults plus environment overrides; no file.
     static Config defaults();
     // Resolve the search order (explicit path, $EBAPCTL_CONFIG, ./ebapctl.toml,
     // $XDG_CONFIG_HOME/ebapctl/config.toml, /etc/ebapctl/config.toml).
-    // Throws UsageError naming file:line:column and key on a bad file.
-    static Config load(const std::string& explicit_path = {});
+    // Throws UsageError naming file:line:column and key on a bad file, and saying why a
+    // file that is there cannot be read (a directory, permission denied).
+    static Config load(const std::string& explicit_path = {}, LoadOptions opts = {});
     // Parse one TOML text as if it came from `path` (tests use this).
-    static Config from_toml(const std::string& text, const std::string& path);
+    static Config from_toml(const std::string& text, const std::string& path,
+                            LoadOptions opts = {});
 
     const std::string& str(const std::string& key) const;
     long num(const std::string& key) const; // throws UsageError if not an integer

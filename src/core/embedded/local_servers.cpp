@@ -52,6 +52,12 @@ bool wait_for_port(const std::string& host, int port, int timeout_ms) {
     return false;
 }
 
+static std::string trimmed(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
 static std::string tail_of(const std::string& path, std::size_t max_bytes = 1500) {
     std::ifstream in(path);
     std::stringstream ss;
@@ -164,7 +170,8 @@ void LocalPostgres::start(int timeout_ms) {
                                      "max_wal_senders=8",
                                      "-c",
                                      "fsync=off"};
-    SpawnOptions opts{.run_as = user, .log_file = log};
+    // Fast shutdown (SIGINT) also when we die: no cluster outlives the process that owns it.
+    SpawnOptions opts{.run_as = user, .log_file = log, .death_signal = SIGINT};
     pid_ = spawn_process(argv, opts);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
@@ -179,14 +186,27 @@ void LocalPostgres::start(int timeout_ms) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    auto exists =
-        run_process({bindir + "/psql", "-h", dir_, "-p", std::to_string(port_), "-U", "postgres",
-                     "-d", "postgres", "-Atc", "SELECT 1 FROM pg_database WHERE datname='ebap'"},
-                    10000, as);
-    if (exists.output.find('1') == std::string::npos)
-        run_process({bindir + "/createdb", "-h", dir_, "-p", std::to_string(port_), "-U",
-                     "postgres", "ebap"},
-                    30000, as);
+    // psql's warnings (e.g. "could not change directory to ...") go to stderr: only the
+    // query's value on stdout decides.
+    auto exists = run_process({bindir + "/psql", "-X", "-h", dir_, "-p", std::to_string(port_),
+                               "-U", "postgres", "-d", "postgres", "-Atc",
+                               "SELECT 1 FROM pg_database WHERE datname='ebap'"},
+                              10000, as, /*split_stderr=*/true);
+    if (exists.exit_code != 0) {
+        stop();
+        throw Error("cannot check for database ebap on port " + std::to_string(port_) + ":\n" +
+                    exists.output + exists.err);
+    }
+    if (trimmed(exists.output) != "1") {
+        auto created = run_process({bindir + "/createdb", "-h", dir_, "-p",
+                                    std::to_string(port_), "-U", "postgres", "ebap"},
+                                   30000, as);
+        if (created.exit_code != 0) {
+            stop();
+            throw Error("createdb ebap failed on port " + std::to_string(port_) +
+                        (created.timed_out ? " (timed out)" : "") + ":\n" + created.output);
+        }
+    }
 }
 
 void LocalPostgres::stop() {

@@ -41,6 +41,7 @@ class LocalPostgres {
     void start(int timeout_ms = 60000); // initdb if needed, start, create database "ebap"
     void stop();
     int port() const { return port_; }
+    pid_t pid() const { return pid_; }
     const std::string& dir() const { return dir_; }
     std::string conninfo(const std::string& dbname = "ebap") const;
 

@@ -21,7 +21,7 @@ const std::vector<KpiField>& kpi_fields() {
         {kpi_field::active_users_1m, &KpiNow::active_users_1m},
         {kpi_field::purchases_1m, &KpiNow::purchases_1m},
         {kpi_field::revenue_1m, &KpiNow::revenue_1m},
-        {kpi_field::error_rate_1m, &KpiNow::error_rate_1m},
+        {kpi_field::error_rate_1m, &KpiNow::error_rate_1m, 0, 1},
         {kpi_field::late_events, &KpiNow::late_events},
         {kpi_field::dlq_events, &KpiNow::dlq_events},
         {kpi_field::watermark_ms, &KpiNow::watermark_ms},
@@ -35,7 +35,7 @@ const std::vector<RegionField>& region_fields() {
         {region_field::events_1m, &RegionHealth::events_1m},
         {region_field::active_users_1m, &RegionHealth::active_users_1m},
         {region_field::revenue_1m, &RegionHealth::revenue_1m},
-        {region_field::error_rate, &RegionHealth::error_rate},
+        {region_field::error_rate, &RegionHealth::error_rate, 0, 1},
         {region_field::p95_latency_ms, &RegionHealth::p95_latency_ms},
         {region_field::window_start_ms, &RegionHealth::window_start_ms},
         {region_field::updated_ms, &RegionHealth::updated_ms},
@@ -106,9 +106,15 @@ void fill_numbers(T& target, const Fields& fields, const std::string& key,
             continue;
         }
         target.*f.member = parse_number(it->second);
-        if (!(target.*f.member))
+        if (!(target.*f.member)) {
             notes.push_back(key + " field " + f.name + " is not a number: '" + shorten(it->second) +
                             "'");
+        } else if (const double v = *(target.*f.member); v < f.min || v > f.max) {
+            target.*f.member = std::nullopt;
+            notes.push_back(key + " field " + f.name + " is " + shorten(it->second) +
+                            (v < 0 && f.min == 0 ? ", negative"
+                                                 : fmt::format(", outside {:g} to {:g}", f.min, f.max)));
+        }
     }
     if (!missing.empty()) notes.push_back(key + " lacks " + missing);
 }
@@ -117,9 +123,17 @@ template <typename T>
 void judge_staleness(T& target, const std::string& key, std::int64_t stale_after_ms,
                      std::vector<std::string>& notes) {
     target.age_ms.reset();
+    target.clock_skew_ms.reset();
     target.stale = true;
     if (!target.updated_ms) return;
-    target.age_ms = std::max(0.0, static_cast<double>(now_ms()) - *target.updated_ms);
+    const double ahead = *target.updated_ms - static_cast<double>(now_ms());
+    if (ahead > static_cast<double>(stale_after_ms)) {
+        // Not "0 ms ago": a writer whose clock runs ahead, or a value that is no time at all.
+        target.clock_skew_ms = ahead;
+        notes.push_back(key + " updated_ms is " + future_text(ahead));
+        return;
+    }
+    target.age_ms = std::max(0.0, -ahead);
     target.stale = *target.age_ms > static_cast<double>(stale_after_ms);
     if (target.stale)
         notes.push_back(key + " last updated " + fmt_duration_ms(*target.age_ms) +
@@ -134,6 +148,12 @@ std::string normalized_health(const std::string& raw) {
 }
 
 } // namespace
+
+std::string future_text(double ahead_ms) {
+    // Beyond a century it is no clock running fast: the value is no plausible time.
+    if (ahead_ms > 100.0 * 365 * 86400 * 1000) return "far in the future (not a plausible time)";
+    return fmt_duration_ms(ahead_ms) + " in the future \u2014 clock skew?";
+}
 
 KpiReader::KpiReader(RedisClient& client, std::string prefix, std::int64_t stale_after_ms)
     : client_(client), prefix_(std::move(prefix)), stale_after_ms_(stale_after_ms) {}

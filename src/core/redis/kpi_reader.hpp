@@ -21,14 +21,19 @@ struct KpiNow {
         late_events, dlq_events, watermark_ms, updated_ms;
     bool present = false;           // the key exists and is a hash
     bool stale = true;              // missing, no updated_ms, or older than the threshold
-    std::optional<double> age_ms;   // now - updated_ms (never negative)
+    std::optional<double> age_ms;   // now - updated_ms (never negative; unknown when skewed)
+    // How far updated_ms is ahead of this host's clock, when by more than the stale
+    // threshold: clock skew (or a bogus value). Such data is stale, never fresh.
+    std::optional<double> clock_skew_ms;
     std::vector<std::string> notes; // why something reads as unknown or stale
 };
 
-// The fields of KpiNow in contract order, for tables and JSON.
+// The fields of KpiNow in contract order, for tables and JSON. A value outside
+// [min, max] (a negative count, an error rate of 5) reads as unknown with a note.
 struct KpiField {
     const char* name;
     std::optional<double> KpiNow::*member;
+    double min = 0, max = 1e308;
 };
 const std::vector<KpiField>& kpi_fields();
 
@@ -41,12 +46,14 @@ struct RegionHealth {
     bool present = false; // the region's hash exists
     bool stale = true;
     std::optional<double> age_ms;
+    std::optional<double> clock_skew_ms; // as KpiNow::clock_skew_ms
     std::vector<std::string> notes;
 };
 
 struct RegionField {
     const char* name;
     std::optional<double> RegionHealth::*member;
+    double min = 0, max = 1e308;
 };
 const std::vector<RegionField>& region_fields(); // the numeric fields, contract order
 
@@ -75,6 +82,10 @@ class KpiReader {
     std::string prefix_;
     std::int64_t stale_after_ms_;
 };
+
+// "1h 00m in the future — clock skew?" for a time ahead_ms ahead of this host's clock
+// ("far in the future (not a plausible time)" beyond a century).
+std::string future_text(double ahead_ms);
 
 // Parses a whole string as a finite number ("12", "3.5", "1e3"); nullopt otherwise.
 std::optional<double> parse_number(const std::string& text);
