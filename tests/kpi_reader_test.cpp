@@ -573,5 +573,31 @@ TEST_F(EbapctlKpiCli, GeoTableStaysNarrowAndAligned) {
     }
 }
 
+
+// #14: one event timed in the year 3170843 used to move a partition's watermark there and
+// `kpi` showed it and exited 0. The workers now refuse such events; a watermark ahead of
+// the clock anyway (an old writer, a fast clock) is flagged and fails `kpi`.
+TEST_F(EbapctlKpiCli, WatermarkInTheFutureIsFlaggedAndFails) {
+    const int port = server_->port();
+    const std::string fresh = std::to_string(now_ms());
+    run({"HSET", "cli:kpi:now", "eps", "5", "updated_ms", fresh, "watermark_ms",
+         std::to_string(now_ms() - 600'000)});
+    EXPECT_EQ(ebapctl({"kpi"}, port).exit_code, 0);
+
+    run({"HSET", "cli:kpi:now", "watermark_ms", "99999999999999999"});
+    CliRun table = ebapctl({"kpi"}, port);
+    EXPECT_EQ(table.exit_code, 3) << table.err;
+    EXPECT_NE(table.err.find("watermark_ms is far in the future (not a plausible time): later "
+                             "events would all count as late"),
+              std::string::npos)
+        << table.err;
+    EXPECT_NE(table.out.find("out of range"), std::string::npos) << table.out;
+    run({"HSET", "cli:kpi:now", "watermark_ms", std::to_string(now_ms() + 3'600'000 + 30'000)});
+    nlohmann::json doc = parse(ebapctl({"kpi", "--json"}, port));
+    ASSERT_TRUE(doc["watermark_ahead_ms"].is_number()) << doc.dump();
+    EXPECT_GT(doc["watermark_ahead_ms"].get<double>(), 3'600'000);
+    EXPECT_FALSE(doc["stale"].get<bool>()) << "the data itself is fresh";
+}
+
 } // namespace
 } // namespace ebap

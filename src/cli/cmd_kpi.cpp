@@ -109,6 +109,7 @@ int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json) {
                     {"stale", k.stale},
                     {"age_ms", json_number(k.age_ms)},
                     {"clock_skew_ms", json_number(k.clock_skew_ms)},
+                    {"watermark_ahead_ms", json_number(k.watermark_ahead_ms)},
                     {"notes", notes},
                     {"series", points}});
     } else {
@@ -117,7 +118,9 @@ int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json) {
             const auto& v = k.*f.member;
             Tone tone = !v                                                 ? Tone::Dim
                         : (std::string(f.name) == "updated_ms" && k.stale) ? Tone::Warn
-                                                                           : Tone::Plain;
+                        : (std::string(f.name) == "watermark_ms" && k.watermark_ahead_ms)
+                            ? Tone::Crit
+                            : Tone::Plain;
             t.add({f.name, kpi_cell(f.name, v, k)}, {Tone::Plain, tone});
         }
         print_table(t);
@@ -132,7 +135,7 @@ int print_kpi(const collect::KpiData& d, const std::string& prefix, bool json) {
         std::fflush(stdout);
         print_notes(notes);
     }
-    return k.present && !k.stale ? kExitOk : kExitUnhealthy;
+    return k.present && !k.stale && !k.watermark_ahead_ms ? kExitOk : kExitUnhealthy;
 }
 
 int print_geo(const collect::KpiData& d, const std::string& prefix, bool json) {

@@ -166,6 +166,14 @@ KpiNow KpiReader::read_kpi_now() {
     k.present = true;
     fill_numbers(k, kpi_fields(), key, *values, k.notes);
     judge_staleness(k, key, stale_after_ms_, k.notes);
+    if (k.watermark_ms) {
+        const double ahead = *k.watermark_ms - static_cast<double>(now_ms());
+        if (ahead > static_cast<double>(stale_after_ms_)) {
+            k.watermark_ahead_ms = ahead;
+            k.notes.push_back(key + " watermark_ms is " + future_text(ahead) +
+                              ": later events would all count as late");
+        }
+    }
     return k;
 }
 

@@ -25,6 +25,11 @@ struct KpiNow {
     // How far updated_ms is ahead of this host's clock, when by more than the stale
     // threshold: clock skew (or a bogus value). Such data is stale, never fresh.
     std::optional<double> clock_skew_ms;
+    // The event-time watermark lies ahead of this clock by more than the stale threshold:
+    // an event timed in the future moved it (the workers refuse those beyond
+    // worker.future_tolerance_s), or the writer's clock runs fast. Every later event of
+    // that partition would count as late.
+    std::optional<double> watermark_ahead_ms;
     std::vector<std::string> notes; // why something reads as unknown or stale
 };
 
