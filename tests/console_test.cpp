@@ -13,6 +13,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <csignal>
+#include <iterator>
 #include <fstream>
 #include <regex>
 #include <thread>
@@ -294,6 +296,67 @@ TEST_F(Console, ReadonlyIsShownAndABadThemeIsAUsageError) {
     r = run_cli({"--config", dir_.file("ebapctl.toml")});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("the console needs a terminal"), std::string::npos) << r.err;
+}
+
+} // namespace ebap::test
+
+namespace ebap::test {
+
+// `ebapctl demo` on a terminal opens the console on what it started: every panel comes
+// alive, the workers run in-process, and quitting stops everything the demo started.
+TEST(DemoConsole, OpensTheConsoleAndQuittingLeavesNothingBehind) {
+    TempDir dir("demo-console");
+    Tmux tmux("ebap-demo-console-" + std::to_string(getpid()));
+    tmux.start("env -u NO_COLOR -u EBAPCTL_CONFIG LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/nonexistent "
+               "EBAP_STATE_DIR=" + dir.path() + " " + EBAPCTL_BIN +
+                   " demo --eps 300; echo $? > " + dir.file("exit") + "; sleep 30",
+               120, 40);
+    std::string pane;
+    // The embedded services UP; the rest of the platform DOWN with its reason, optional.
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return has(p, "Services 3/3 UP") && std::regex_search(p, std::regex(R"(trino\s+DOWN)"));
+        },
+        &pane))
+        << pane;
+    // Events flow: a region row with numbers and the in-process workers' line.
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return std::regex_search(p, std::regex(R"((us|eu|ap|sa)-\w+\s+\S+ (ok|warn|crit)\s+[0-9,]+)")) &&
+                   has(p, "workers running");
+        },
+        &pane))
+        << pane;
+    tmux.keys({"6"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Workers") && has(p, "records read"); },
+                              &pane))
+        << pane;
+    const auto read_record = [&] {
+        std::ifstream in(dir.path() + "/demo/demo.json");
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    const std::string record = read_record();
+    tmux.keys({"q"});
+    ASSERT_TRUE(tmux.wait_for(
+        [&](const std::string&) {
+            std::ifstream in(dir.file("exit"));
+            return in.good() && in.peek() != EOF;
+        },
+        &pane))
+        << pane;
+    std::ifstream in(dir.file("exit"));
+    std::string code;
+    std::getline(in, code);
+    EXPECT_EQ(code, "0") << pane;
+    // The record names what ran; none of it runs now.
+    const std::regex pid_re(R"re("(\w+_pid|gen)"\s*:\s*(\d+))re");
+    int checked = 0;
+    for (auto it = std::sregex_iterator(record.begin(), record.end(), pid_re); it != std::sregex_iterator(); ++it) {
+        const pid_t pid = std::stoi((*it)[2]);
+        EXPECT_NE(kill(pid, 0), 0) << (*it)[1] << " " << pid << " outlived the demo";
+        ++checked;
+    }
+    EXPECT_GE(checked, 3) << record; // redis, postgres, gen
 }
 
 } // namespace ebap::test

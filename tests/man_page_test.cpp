@@ -1,6 +1,7 @@
 // The man page documents every subcommand --help names, and mandoc's linter
 // finds nothing above style level.
 #include "support/cli_run.hpp"
+#include "tui/cmdline.hpp"
 
 #include <gtest/gtest.h>
 
@@ -53,4 +54,21 @@ TEST(ManPage, LintIsClean) {
         {"mandoc", "-Tlint", "-Wwarning", std::string(EBAP_SOURCE_DIR) + "/man/ebapctl.1"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(r.out + r.err, "");
+}
+
+// One registry drives the console's dispatch, completion and help: every command in it
+// is documented in the CONSOLE section as `:name`, and every view has its number key.
+TEST(ManPage, DocumentsEveryConsoleCommand) {
+    const std::string man = man_page();
+    const auto at = man.find(".Sh CONSOLE");
+    ASSERT_NE(at, std::string::npos);
+    const std::string section = man.substr(at, man.find(".Sh ", at + 4) - at);
+    for (const auto& c : ebap::tui::console_commands()) {
+        const std::string first = c.name.substr(0, c.name.find(' '));
+        EXPECT_NE(section.find(":" + first), std::string::npos) << ":" << c.name;
+        if (!c.keys.empty() && c.keys[0] >= '1' && c.keys[0] <= '9') {
+            EXPECT_NE(section.find(".It " + c.keys + " " + c.name), std::string::npos)
+                << c.keys << " " << c.name;
+        }
+    }
 }

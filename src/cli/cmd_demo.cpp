@@ -17,6 +17,7 @@
 #include "cli/stop_signals.hpp"
 #include "core/base/process.hpp"
 #include "core/base/state_file.hpp"
+#include "tui/console.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -40,8 +41,9 @@ struct DemoOptions {
     double refresh_s = 3;
     double duration_s = 0; // 0 = until a signal
     int brokers = 3;
-    double eps = 500;   // generator rate; 0 = no generator
+    double eps = 2000;  // generator rate; 0 = no generator
     bool worker = true; // host the streaming workers
+    bool console = true; // on a terminal: open the console (--no-console: periodic text)
 };
 
 // initdb runs as the postgres user, which must be able to walk to the directory.
@@ -122,11 +124,15 @@ CommandDef demo_command() {
                 ->check(non_negative_number());
             sub.add_option("--brokers", o->brokers, "embedded Kafka brokers (1-9, default 3)")
                 ->check(integer_range(1, 9));
-            sub.add_option("--eps", o->eps, "generator events/s (default 500; 0 = none)")
+            sub.add_option("--eps", o->eps, "generator events/s (default 2000; 0 = none)")
                 ->check(non_negative_number());
             sub.add_flag(
                 "--no-worker", [o](std::int64_t) { o->worker = false; },
                 "do not run the streaming workers");
+            sub.add_flag(
+                "--no-console", [o](std::int64_t) { o->console = false; },
+                "print periodic text screens instead of opening the console (also when "
+                "stdout is not a terminal)");
             return [&ctx, o] {
                 const Config& cfg = ctx.config();
                 const fs::path state = fs::absolute(cfg.state_dir());
@@ -177,18 +183,36 @@ CommandDef demo_command() {
                                        {"probe", probe},
                                        {"endpoint", std::move(endpoint)}};
                 };
+                toml::array services{
+                    service("kafka", "kafka", bootstrap.substr(0, bootstrap.find(','))),
+                    service("redis", "redis", "127.0.0.1:" + std::to_string(redis.port())),
+                    service("postgres", "postgres", "127.0.0.1:" + std::to_string(pg.port()))};
+                // The rest of the EBAP platform at its usual endpoints: not started here,
+                // so it shows DOWN with its reason (optional: not counted as unhealthy).
+                try {
+                    for (const auto& s : load_catalog("ebap").services) {
+                        if (s.name == "kafka" || s.name == "redis" || s.name == "postgres" ||
+                            s.probe.kind == "command")
+                            continue;
+                        toml::table t = service(s.name.c_str(), s.probe.kind.c_str(), s.probe.endpoint);
+                        t.insert_or_assign("stack", "platform");
+                        t.insert_or_assign("optional", true);
+                        services.push_back(std::move(t));
+                    }
+                } catch (const std::exception&) {
+                    // no ebap catalog installed: the embedded services alone
+                }
                 toml::table cat{
                     {"catalog", toml::table{{"name", kDemoCatalog}, {"title", "ebapctl demo"}}},
                     {"stacks",
                      toml::table{{"embedded", toml::table{{"driver", "external"},
                                                           {"description",
-                                                           "hosted by ebapctl demo"}}}}},
-                    {"service",
-                     toml::array{
-                         service("kafka", "kafka", bootstrap.substr(0, bootstrap.find(','))),
-                         service("redis", "redis", "127.0.0.1:" + std::to_string(redis.port())),
-                         service("postgres", "postgres",
-                                 "127.0.0.1:" + std::to_string(pg.port()))}}};
+                                                           "hosted by ebapctl demo"}}},
+                                 {"platform", toml::table{{"driver", "external"},
+                                                          {"description",
+                                                           "the rest of EBAP: not started by "
+                                                           "the demo"}}}}},
+                    {"service", std::move(services)}};
                 write_toml(catalog, "# Written by `ebapctl demo`: the embedded default.\n", cat);
                 fs::path config = demo / "ebapctl.toml";
                 toml::table conf{
@@ -228,7 +252,11 @@ CommandDef demo_command() {
                     children.push_back(pid);
                     run["children"][name] = pid;
                 };
-                if (o->worker) child("worker", {"worker"});
+                // On a terminal the console hosts the workers in this process (their log
+                // lines go to its log view); otherwise they run as their own process.
+                const bool console =
+                    o->console && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+                if (o->worker && !console) child("worker", {"worker"});
                 if (o->eps > 0)
                     child("gen", {"gen", "--eps", fmt::format("{:g}", o->eps),
                                   "--late-fraction", "0.01", "--bad-fraction", "0.005"});
@@ -238,6 +266,29 @@ CommandDef demo_command() {
                 auto demo_config = std::make_shared<const Config>(
                     Config::load(config.string(), {.env = false}));
                 const Catalog demo_catalog = load_catalog(catalog.string());
+                // Everything the demo started, newest first; the record says nothing runs.
+                auto shutdown = [&] {
+                    std::printf("ebapctl demo: stopping\n");
+                    std::fflush(stdout);
+                    for (auto it = children.rbegin(); it != children.rend(); ++it)
+                        stop_process(*it, 15000);
+                    pg.stop();
+                    redis.stop();
+                    if (pgdir.parent_path() != demo) fs::remove_all(pgdir);
+                    run.erase("pid");
+                    record.write(run);
+                };
+                if (console) {
+                    tui::ConsoleOptions co;
+                    co.readonly = ctx.global.readonly;
+                    co.theme = ctx.global.theme;
+                    co.no_color = ctx.global.no_color;
+                    co.workers = o->worker ? int(demo_config->num("worker.threads")) : 0;
+                    co.duration_s = o->duration_s;
+                    const int rc = tui::run_console(demo_config, demo_catalog, co);
+                    shutdown();
+                    return rc;
+                }
                 collect::HealthCollector health(demo_config, demo_catalog);
                 collect::LagCollector lag(demo_config, {}, /*persist=*/false);
                 collect::KpiCollector kpi(demo_config, {.now = true, .regions = true, .series = 0});
@@ -281,15 +332,8 @@ CommandDef demo_command() {
                 for (collect::CollectorBase* c :
                      std::initializer_list<collect::CollectorBase*>{&health, &lag, &kpi})
                     c->stop();
-                std::printf("ebapctl demo: stopping\n");
-                for (auto it = children.rbegin(); it != children.rend(); ++it)
-                    stop_process(*it, 15000);
-                pg.stop();
-                redis.stop();
-                if (pgdir.parent_path() != demo) fs::remove_all(pgdir);
-                run.erase("pid"); // stopped: nothing runs under this record any more
-                record.write(run);
-                return kExitOk;
+                shutdown();
+                return int(kExitOk);
             };
         }};
 }

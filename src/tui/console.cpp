@@ -408,7 +408,9 @@ int Console::run() {
     if (opt_.workers > 0) start_workers(opt_.workers);
 
     draw(*screen_, model_, ui_, now_ms());
-    while (!quit_ && !g_quit) {
+    const std::int64_t quit_at =
+        opt_.duration_s > 0 ? now_ms() + static_cast<std::int64_t>(opt_.duration_s * 1000) : 0;
+    while (!quit_ && !g_quit && (!quit_at || now_ms() < quit_at)) {
         pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {wake_[0], POLLIN, 0}, {g_resize_pipe[0], POLLIN, 0}};
         const int timeout = 1000 - int(now_ms() % 1000) + 5; // the clock and ages tick each second
         const int n = poll(fds, 3, timeout);

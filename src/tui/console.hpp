@@ -13,6 +13,7 @@ struct ConsoleOptions {
     std::string theme;     // --theme NAME|FILE; empty: default
     bool no_color = false; // --no-color
     int workers = 0;       // --worker: host this many worker threads from the start
+    double duration_s = 0; // quit by itself after this long (0: until q)
 };
 
 // Runs the console until the operator quits; returns the process exit status.

@@ -90,7 +90,10 @@ std::vector<const collect::ServiceHealth*> services_worst_first(const Model& m) 
     if (!m.health) return v;
     for (const auto& s : m.health->data.services)
         v.push_back(&s);
+    // Worst first among the required services; optional ones (expected to be absent
+    // at times) after them, worst first too.
     std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) {
+        if (a->optional != b->optional) return !a->optional;
         return severity(a->result.state) < severity(b->result.state);
     });
     return v;
@@ -175,10 +178,14 @@ void draw_history(Screen& s, int y, int x, const collect::ServiceHealth& svc, in
 void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now) {
     const Glyphs& g = s.glyphs();
     const auto list = services_worst_first(m);
-    int up = 0;
-    for (auto* svc : list)
-        up += svc->result.state == Health::Up;
-    std::string title = list.empty() ? "Services" : fmt::format("Services {}/{} UP {} worst first", up, list.size(), g.dot());
+    int up = 0, required = 0, optional_down = 0;
+    for (auto* svc : list) {
+        required += !svc->optional;
+        up += !svc->optional && svc->result.state == Health::Up;
+        optional_down += svc->optional && svc->result.state != Health::Up;
+    }
+    std::string title = list.empty() ? "Services" : fmt::format("Services {}/{} UP {} worst first", up, required, g.dot());
+    if (optional_down) title += fmt::format(" {} {} optional not up", g.dot(), optional_down);
     if (m.health && !m.health->error.empty()) title += " " + std::string(g.dot()) + " " + m.health->error;
     s.frame(r, title);
     const Rect in = r.inner();
@@ -221,14 +228,17 @@ void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, 
 void draw_service_summary(Screen& s, int y, const Model& m, std::int64_t now) {
     const Glyphs& g = s.glyphs();
     const auto list = services_worst_first(m);
-    int up = 0;
-    for (auto* svc : list)
-        up += svc->result.state == Health::Up;
-    int x = 1;
-    s.put(y, x, fmt::format("{}/{} UP", up, list.size()), up == int(list.size()) ? Role::ok : Role::warn, true);
-    x += 9;
+    int up = 0, required = 0;
     for (auto* svc : list) {
-        if (svc->result.state == Health::Up) break;
+        required += !svc->optional;
+        up += !svc->optional && svc->result.state == Health::Up;
+    }
+    int x = 1;
+    const std::string head = fmt::format("{}/{} UP", up, required);
+    s.put(y, x, head, up == required ? Role::ok : Role::warn, true);
+    x += text_width(head) + 1;
+    for (auto* svc : list) {
+        if (svc->result.state == Health::Up) continue;
         const std::string item = fmt::format("{} {} {} {} {}", g.dot(), glyph_of(svc->result.state, g), svc->name,
                                              short_word(svc->result.state), printable(svc->result.detail));
         const std::string shown = fit(item, std::min(40, s.cols() - x - 1), g) + " " + age_text(now - svc->since_ms);
@@ -444,16 +454,22 @@ void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool 
         const Role st = role_of(v.status);
         auto prev = m.prev_group_lag.find(gr.lag.group);
         const char* arrow = trend(double(v.total_lag), prev == m.prev_group_lag.end() ? std::nullopt : prev->second, g);
-        s.put(y, in.x + 1, pad(gr.lag.group, name_w, g), Role::fg, true);
-        s.put(y, in.x + 1 + name_w, pad(lag_status_name(v.status), 7, g), st, true);
-        s.put(y, in.x + 8 + name_w, pad("lag " + thousands(double(v.total_lag)), 14, g, true) + " " + arrow, Role::fg);
-        const std::string drain = "drain " + drain_word(v);
-        s.put(y, in.x + 26 + name_w, pad(drain, 16, g), Role::muted);
-        const int sw = in.w - (28 + name_w + 16);
-        if (sw > 4) {
+        // group · status · lag and trend · drain · sparkline, each only where it fits.
+        const int gw = std::min(name_w, std::max(8, in.w - 40));
+        int x = in.x + 1;
+        const int right = in.x + in.w - 1;
+        s.put(y, x, pad(gr.lag.group, gw, g), Role::fg, true);
+        x += gw + 1;
+        s.put(y, x, pad(lag_status_name(v.status), 6, g), st, true, right - x);
+        x += 7;
+        s.put(y, x, pad("lag " + thousands(double(v.total_lag)), 13, g, true) + " " + arrow, Role::fg, false, right - x);
+        x += 16;
+        s.put(y, x, pad("drain " + drain_word(v), 15, g), Role::muted, false, std::max(0, right - x));
+        x += 16;
+        if (right - x > 4) {
             auto hist = m.lag_history.find(gr.lag.group);
             if (hist != m.lag_history.end())
-                s.put(y, in.x + 27 + name_w + 16, sparkline({hist->second.begin(), hist->second.end()}, sw, g), st);
+                s.put(y, x, sparkline({hist->second.begin(), hist->second.end()}, right - x, g), st);
         }
         ++y;
         if (!compact_mode && y < in.y + in.h) {
@@ -495,7 +511,8 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
     int name_w = 6;
     for (auto* reg : rows)
         name_w = std::max(name_w, text_width(printable(reg->region)));
-    const bool users = in.w >= 54;
+    // The USERS column goes first when the names would not fit beside it.
+    const bool users = in.w - 1 >= 47 + std::min(name_w, 12);
     const int fixed = 8 + 8 + (users ? 7 : 0) + 8 + 6 + 7 + 3;
     name_w = std::clamp(name_w, 6, std::max(6, std::min(24, in.w - fixed - 1)));
     s.put(in.y, in.x + 1, pad("REGION", name_w, g) + pad(" HEALTH", 8, g) + pad("EV/MIN", 8, g, true) +
@@ -541,7 +558,14 @@ void draw_workers(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
     int y = in.y;
     if (!d->error.empty()) s.put(y++, in.x + 1, d->error, Role::crit, true, in.w - 2);
     const auto& threads = d->metrics.threads;
-    const int label_w = 22, col_w = 12;
+    const int label_w = 22;
+    int col_w = 10;
+    for (const auto& def : pipeline::thread_metric_defs()) {
+        col_w = std::max(col_w, text_width(pipeline::metric_display(def, d->total)) + 2);
+        for (const auto& t : threads)
+            col_w = std::max(col_w, text_width(pipeline::metric_display(def, t)) + 2);
+    }
+    col_w = std::min(col_w, std::max(10, (in.w - label_w - 2) / std::max<int>(1, int(threads.size()) + 1)));
     std::string head = pad("METRIC", label_w, g);
     for (const auto& t : threads)
         head += pad(fmt::format("thread {}", t.index), col_w, g, true);
