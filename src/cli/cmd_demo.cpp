@@ -246,8 +246,13 @@ CommandDef demo_command() {
                 const std::vector<std::string> env = child_env();
                 auto child = [&](const char* name, std::vector<std::string> args) {
                     args.insert(args.begin(), {exe, "--config", config.string()});
+                    // When the demo dies, its Kafka and Redis die with it: a worker told
+                    // to stop would wait on them to flush. Killing it loses nothing (what
+                    // it did not commit is replayed), so the workers get SIGKILL.
+                    const bool is_worker = std::string(name) == "worker";
                     const pid_t pid = spawn_process(
                         args, {.log_file = (demo / (std::string(name) + ".log")).string(),
+                               .death_signal = is_worker ? SIGKILL : SIGTERM,
                                .env = env});
                     children.push_back(pid);
                     run["children"][name] = pid;
