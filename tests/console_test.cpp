@@ -214,6 +214,23 @@ TEST_F(Console, OverviewShowsWhatTheSourcesSay) {
         &pane))
         << pane;
 
+    // The services view: a cursor on the worst service and its probe in full below.
+    tmux.keys({"2"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return has(p, "Service nothing-here") && std::regex_search(p, std::regex(R"(probe\s+tcp 127\.0\.0\.1:1)")) &&
+                   std::regex_search(p, std::regex(R"(detail\s+connection refused)"));
+        },
+        &pane))
+        << pane;
+    tmux.keys({"Down"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return has(p, "Service kafka") && std::regex_search(p, std::regex(R"(state\s+\S+ UP, )"));
+        },
+        &pane))
+        << pane;
+
     // `:` commands: a theme switch, and an unknown command named with a suggestion.
     tmux.keys({":"});
     tmux.literal("theme gruvbox");
@@ -226,6 +243,37 @@ TEST_F(Console, OverviewShowsWhatTheSourcesSay) {
         [](const std::string& p) { return has(p, "unknown command 'thme' (did you mean :theme?)"); }, &pane))
         << pane;
 
+    // :worker stop with nothing hosted says so (no prompt for nothing).
+    tmux.keys({":"});
+    tmux.literal("worker stop");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "no workers run in this console"); }, &pane))
+        << pane;
+
+    // Hosted workers: a dangerous stop shows the exact action and asks; n cancels, y stops.
+    tmux.keys({":"});
+    tmux.literal("worker start 1");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "workers starting: 1 thread(s)"); }, &pane))
+        << pane;
+    tmux.keys({":"});
+    tmux.literal("worker stop");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return has(p, "stop 1 worker thread(s) of group ebapctl-workers (they flush and commit first)?  [y/N]");
+        },
+        &pane))
+        << pane;
+    tmux.keys({"n"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "cancelled"); }, &pane)) << pane;
+    tmux.keys({":"});
+    tmux.literal("worker stop");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "[y/N]"); }, &pane)) << pane;
+    tmux.keys({"y"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "workers stopping"); }, &pane)) << pane;
+
     // `/` filters the geo view's table.
     tmux.keys({"5"});
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "us-east") && has(p, "eu-west"); }, &pane));
@@ -236,6 +284,11 @@ TEST_F(Console, OverviewShowsWhatTheSourcesSay) {
         << pane;
     tmux.keys({"Escape"});
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "us-east"); }, &pane)) << pane;
+    // Worst first puts eu-west (warn) on top; sorted by events/min, us-east (4,321) is.
+    EXPECT_LT(pane.find("eu-west"), pane.find("us-east")) << pane;
+    tmux.keys({">", ">"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "by events/min"); }, &pane)) << pane;
+    EXPECT_LT(pane.find("us-east"), pane.find("eu-west")) << pane;
     tmux.keys({"1"});
 
     // Resizes: 80x24 collapses the board into one summary line; 40x12 says what it needs.
@@ -284,6 +337,14 @@ TEST_F(Console, ReadonlyIsShownAndABadThemeIsAUsageError) {
     tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8", "--readonly"), 120, 40);
     std::string pane;
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "READONLY"); }, &pane)) << pane;
+    // A dangerous command is refused with the reason, before any confirmation.
+    tmux.keys({":"});
+    tmux.literal("worker stop");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, ":worker stop changes state and the console runs --readonly"); },
+        &pane))
+        << pane;
     tmux.keys({"q"});
     ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
     EXPECT_EQ(exit_status(), "0");

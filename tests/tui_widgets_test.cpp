@@ -165,3 +165,15 @@ TEST(Theme, ColourModesAndPaletteMapping) {
 }
 
 } // namespace ebap::tui
+
+namespace ebap::tui {
+TEST_F(Utf8, WrapCutsAtSpacesAndEndsInAnEllipsis) {
+    EXPECT_EQ(wrap("connection refused by the server", 12, 5, u),
+              (std::vector<std::string>{"connection", "refused by", "the server"}));
+    EXPECT_EQ(wrap("connection refused by the server", 12, 2, u),
+              (std::vector<std::string>{"connection", "refused by …"}));
+    EXPECT_EQ(wrap("abcdefghij", 4, 5, u), (std::vector<std::string>{"abcd", "efgh", "ij"}));
+    EXPECT_EQ(wrap("東京東京東京", 4, 5, u), (std::vector<std::string>{"東京", "東京", "東京"}));
+    EXPECT_TRUE(wrap("", 4, 5, u).empty());
+}
+} // namespace ebap::tui

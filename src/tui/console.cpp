@@ -92,6 +92,15 @@ class Console {
         message_until_ = now_ms() + 5000;
     }
     std::vector<std::string> live_names() const;
+    // Up/down: the services view's cursor; elsewhere the log scrolls (newest at the bottom).
+    void move_cursor(int delta) {
+        if (ui_.view == View::services) {
+            const int n = model_.health ? int(model_.health->data.services.size()) : 0;
+            ui_.selected = std::clamp(ui_.selected + delta, 0, std::max(0, n - 1));
+        } else {
+            ui_.scroll = std::max(0, ui_.scroll - delta);
+        }
+    }
 
     std::shared_ptr<const Config> config_;
     Catalog catalog_;
@@ -305,8 +314,11 @@ void Console::handle_key(wint_t key, bool code) {
     }
     if (code) {
         if (key == KEY_RESIZE) screen_->resized();
-        if (key == KEY_PPAGE || key == KEY_UP) ++ui_.scroll;
-        if (key == KEY_NPAGE || key == KEY_DOWN) ui_.scroll = std::max(0, ui_.scroll - 1);
+        if (key == KEY_UP) move_cursor(-1);
+        if (key == KEY_DOWN) move_cursor(+1);
+        if (key == KEY_PPAGE) ui_.scroll += 10;
+        if (key == KEY_NPAGE) ui_.scroll = std::max(0, ui_.scroll - 10);
+        if (key == KEY_HOME) ui_.selected = 0;
         if (key == KEY_MOUSE) {
             MEVENT ev;
             if (getmouse(&ev) == OK) {
@@ -342,10 +354,16 @@ void Console::handle_key(wint_t key, bool code) {
         set_view(previous_);
         break;
     case 'k':
-        ++ui_.scroll;
+        move_cursor(-1);
         break;
     case 'j':
-        ui_.scroll = std::max(0, ui_.scroll - 1);
+        move_cursor(+1);
+        break;
+    case '<':
+        ui_.region_sort = (ui_.region_sort + 6) % 7;
+        break;
+    case '>':
+        ui_.region_sort = (ui_.region_sort + 1) % 7;
         break;
     default:
         if (key >= '1' && key < '1' + kViewCount) set_view(View(key - '1'));

@@ -74,6 +74,20 @@ Role role_of(LagStatus s) {
 Role role_of_region(const std::string& h) {
     return h == "ok" ? Role::ok : h == "warn" ? Role::warn : h == "crit" ? Role::crit : Role::muted;
 }
+std::optional<double> RegionHealth::*region_sort_field(int column) {
+    switch (column) {
+    case 2:
+        return &RegionHealth::events_1m;
+    case 3:
+        return &RegionHealth::active_users_1m;
+    case 4:
+        return &RegionHealth::revenue_1m;
+    case 5:
+        return &RegionHealth::error_rate;
+    default:
+        return &RegionHealth::p95_latency_ms;
+    }
+}
 int region_rank(const std::string& h) { return h == "crit" ? 0 : h == "warn" ? 1 : h == "unknown" ? 2 : 3; }
 
 std::string age_text(std::int64_t ms) {
@@ -175,7 +189,8 @@ void draw_history(Screen& s, int y, int x, const collect::ServiceHealth& svc, in
     }
 }
 
-void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now) {
+void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now,
+                   bool cursor = false) {
     const Glyphs& g = s.glyphs();
     const auto list = services_worst_first(m);
     int up = 0, required = 0, optional_down = 0;
@@ -207,6 +222,7 @@ void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, 
         if (row >= in.h) break;
         const int x = in.x + col * cw, y = in.y + row;
         const Role role = role_of(svc->result.state);
+        if (cursor && i == ui.selected) s.put(y, x, ">", Role::accent, true);
         s.put(y, x + 1, glyph_of(svc->result.state, g), role);
         s.put(y, x + 3, pad(svc->name, nw, g), Role::fg, true);
         s.put(y, x + 4 + nw, pad(short_word(svc->result.state), 4, g), role, true);
@@ -222,6 +238,45 @@ void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, 
         if (spark) draw_history(s, y, x + cw - spark - 1, *svc, spark);
         ++i;
     }
+}
+
+// The services view: the board with a cursor, and the selected service in full below.
+void draw_service_detail(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now) {
+    const Glyphs& g = s.glyphs();
+    std::vector<const collect::ServiceHealth*> list;
+    for (auto* svc : services_worst_first(m))
+        if (matches(svc->name, ui.filter)) list.push_back(svc);
+    if (list.empty()) return;
+    const auto* svc = list[std::size_t(std::clamp(ui.selected, 0, int(list.size()) - 1))];
+    s.frame(r, "Service " + svc->name);
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    int y = in.y;
+    auto line = [&](const std::string& label, const std::string& value, Role role = Role::fg) {
+        if (y >= in.y + in.h) return;
+        s.put(y, in.x + 1, pad(label, 10, g), Role::muted);
+        s.put(y, in.x + 12, value, role, false, in.w - 13);
+        ++y;
+    };
+    const auto& res = svc->result;
+    line("state", fmt::format("{} {}{}", glyph_of(res.state, g), health_name(res.state),
+                              res.state == Health::Down ? "" : fmt::format(", {:.1f} ms", res.latency_ms)),
+         role_of(res.state));
+    line("since", fmt::format("{} ({} ago)", utc_iso(svc->since_ms), fmt_duration_ms(double(now - svc->since_ms))));
+    line("probe", fmt::format("{} {}", svc->probe_kind, printable(svc->endpoint)));
+    line("stack", svc->stack + (svc->optional ? " (optional: not counted when down)" : ""));
+    // The reason in full, wrapped.
+    bool first = true;
+    for (const auto& part : wrap(printable(res.detail), in.w - 13, std::max(1, in.y + in.h - 2 - y), g)) {
+        line(first ? "detail" : "", part);
+        first = false;
+    }
+    if (y < in.y + in.h) {
+        s.put(y, in.x + 1, pad("last " + std::to_string(svc->history.size()), 10, g), Role::muted);
+        draw_history(s, y, in.x + 12, *svc, std::min(int(collect::kHealthHistory), in.w - 13));
+        ++y;
+    }
+    if (y < in.y + in.h) s.put(y, in.x + 12, "probed " + age_text(now - res.at_ms) + " ago", Role::muted);
 }
 
 // One line: "9/11 UP · ✖ trino refused 3m · ▲ kafka-connect ..."
@@ -494,7 +549,9 @@ std::string num_or_dash(std::optional<double> v) {
 
 void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, int limit) {
     const Glyphs& g = s.glyphs();
-    s.frame(r, fmt::format("Regions {} worst first", g.dot()));
+    static const char* kSortNames[] = {"worst first", "by region", "by events/min", "by users",
+                                       "by revenue", "by error rate", "by p95"};
+    s.frame(r, fmt::format("Regions {} {} {} < > sort", g.dot(), kSortNames[std::clamp(ui.region_sort, 0, 6)], g.dot()));
     const Rect in = r.inner();
     if (in.empty()) return;
     if (!m.kpi || m.kpi->data.regions.empty()) {
@@ -504,7 +561,14 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
     std::vector<const RegionHealth*> rows;
     for (const auto& reg : m.kpi->data.regions)
         if (matches(reg.region, ui.filter)) rows.push_back(&reg);
-    std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) {
+    // Worst first, or by the column picked with < and > (numbers largest first).
+    const int sort = std::clamp(ui.region_sort, 0, 6);
+    std::stable_sort(rows.begin(), rows.end(), [&](auto* a, auto* b) {
+        if (sort == 1) return a->region < b->region;
+        if (sort >= 2) {
+            const auto member = region_sort_field(sort);
+            return (a->*member).value_or(-1) > (b->*member).value_or(-1);
+        }
         if (region_rank(a->health) != region_rank(b->health)) return region_rank(a->health) < region_rank(b->health);
         return a->events_1m.value_or(0) > b->events_1m.value_or(0);
     });
@@ -621,6 +685,8 @@ void draw_help(Screen& s) {
         {"/", "filter the current table (substring; !text inverts)"},
         {"Esc", "clear the filter, close help"},
         {"-", "previous view"},
+        {"Up Down j k", "services: move the cursor (its probe in full below); elsewhere scroll"},
+        {"< >", "sort the regions by the previous / next column"},
         {"?", "this help"},
         {"q", "quit (also :q, Ctrl-C)"},
         {":theme NAME", "switch theme (default, light, solarized-dark, gruvbox, high-contrast, mono)"},
@@ -698,9 +764,14 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now) {
         }
         break;
     }
-    case View::services:
-        draw_services(s, body, m, ui, now);
+    case View::services: {
+        const std::size_t n = m.health ? m.health->data.services.size() : 1;
+        const int svc_cols = cols >= 152 ? 3 : cols >= 102 ? 2 : 1;
+        const int board_h = std::min<int>(int((n + svc_cols - 1) / svc_cols) + 2, body.h - 9);
+        draw_services(s, Rect{body.y, 0, board_h, cols}, m, ui, now, true);
+        draw_service_detail(s, Rect{body.y + board_h, 0, body.h - board_h, cols}, m, ui, now);
         break;
+    }
     case View::lag:
         draw_lag(s, body, m, ui, false);
         break;

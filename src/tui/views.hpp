@@ -20,6 +20,9 @@ struct UiState {
     bool help = false;
     std::string confirm; // a dangerous action waiting for y: its exact description
     int scroll = 0;
+    int selected = 0;  // the services view's cursor (worst-first order)
+    int region_sort = 0; // 0: worst first; 1..6: region, events, users, revenue, error %, p95
+
 };
 
 // Draws a whole frame (header, the view, the key line) for the screen's size.

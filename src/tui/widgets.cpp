@@ -42,6 +42,32 @@ std::string fit(const std::string& s, int width, const Glyphs& g) {
     return out + g.ellipsis();
 }
 
+std::vector<std::string> wrap(const std::string& s, int width, int max_lines, const Glyphs& g) {
+    std::vector<std::string> lines;
+    if (width <= 0 || max_lines <= 0) return lines;
+    std::size_t i = 0;
+    while (i < s.size() && int(lines.size()) < max_lines) {
+        while (i < s.size() && s[i] == ' ')
+            ++i;
+        if (i >= s.size()) break;
+        std::size_t end = i, last_space = std::string::npos;
+        int used = 0;
+        while (end < s.size()) {
+            const auto [n, w] = char_at(s, end);
+            if (used + w > width) break;
+            if (s[end] == ' ') last_space = end;
+            used += w;
+            end += n;
+        }
+        if (end < s.size() && last_space != std::string::npos && last_space > i) end = last_space;
+        lines.push_back(s.substr(i, end - i));
+        i = end;
+    }
+    if (i < s.size() && !lines.empty() && s.find_first_not_of(' ', i) != std::string::npos)
+        lines.back() = fit(lines.back() + " " + s.substr(i), width, g);
+    return lines;
+}
+
 std::string pad(const std::string& s, int width, const Glyphs& g, bool right) {
     std::string f = fit(s, width, g);
     const int gap = width - text_width(f);

@@ -31,6 +31,9 @@ int text_width(const std::string& s);
 // The text cut to at most `width` columns, ending in an ellipsis when cut; wide
 // characters are never split.
 std::string fit(const std::string& s, int width, const Glyphs& g);
+// The text in lines of at most `width` columns (cut at spaces where it can), at most
+// `max_lines`; the last ends in an ellipsis when text is left over.
+std::vector<std::string> wrap(const std::string& s, int width, int max_lines, const Glyphs& g);
 // fit, then padded with spaces to exactly `width` columns (left or right aligned).
 std::string pad(const std::string& s, int width, const Glyphs& g, bool right = false);
 
