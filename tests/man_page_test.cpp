@@ -1,7 +1,8 @@
 // The man page documents every subcommand --help names, and mandoc's linter
 // finds nothing above style level.
 #include "support/cli_run.hpp"
-#include "tui/cmdline.hpp"
+#include "core/config/config.hpp"
+#include "tui/actions.hpp"
 
 #include <gtest/gtest.h>
 
@@ -56,19 +57,57 @@ TEST(ManPage, LintIsClean) {
     EXPECT_EQ(r.out + r.err, "");
 }
 
-// One registry drives the console's dispatch, completion and help: every command in it
-// is documented in the CONSOLE section as `:name`, and every view has its number key.
-TEST(ManPage, DocumentsEveryConsoleCommand) {
+// One registry drives the console's dispatch, completion and help, and the man page's
+// key and command tables follow it: every keyed action is `.It Cm KEYS Pq Ic NAME` with
+// its help line under it, every typed command `.It Cm :NAME [Ar ARGS]` with its help line,
+// and every view keeps its number in the Views list.
+namespace {
+std::string unescape(std::string s) {
+    for (std::size_t at; (at = s.find("\\&")) != std::string::npos;)
+        s.erase(at, 2);
+    for (std::size_t at; (at = s.find("\\-")) != std::string::npos;)
+        s.replace(at, 2, "-");
+    return s;
+}
+std::string line_after(const std::string& text, const std::string& line) {
+    const auto at = text.find(line + "\n");
+    if (at == std::string::npos) return "(no line '" + line + "')";
+    const auto from = at + line.size() + 1;
+    return text.substr(from, text.find('\n', from) - from);
+}
+} // namespace
+
+TEST(ManPage, KeyAndCommandTablesFollowTheRegistry) {
     const std::string man = man_page();
     const auto at = man.find(".Sh CONSOLE");
     ASSERT_NE(at, std::string::npos);
-    const std::string section = man.substr(at, man.find(".Sh ", at + 4) - at);
+    const std::string section = unescape(man.substr(at, man.find("\n.Sh ", at + 4) - at));
+    int keyed = 0, typed = 0;
     for (const auto& c : ebap::tui::console_commands()) {
-        const std::string first = c.name.substr(0, c.name.find(' '));
-        EXPECT_NE(section.find(":" + first), std::string::npos) << ":" << c.name;
-        if (!c.keys.empty() && c.keys[0] >= '1' && c.keys[0] <= '9') {
-            EXPECT_NE(section.find(".It " + c.keys + " " + c.name), std::string::npos)
-                << c.keys << " " << c.name;
+        if (!c.keys.empty()) {
+            ++keyed;
+            EXPECT_EQ(line_after(section, ".It Cm " + c.keys + " Pq Ic " + c.name), c.help) << c.name;
         }
+        if (c.typed) {
+            ++typed;
+            EXPECT_EQ(line_after(section, ".It Cm :" + c.name + (c.args.empty() ? "" : " Ar " + c.args)), c.help)
+                << c.name;
+        }
+        if (!c.keys.empty() && c.keys[0] >= '1' && c.keys[0] <= '9') {
+            EXPECT_NE(section.find(".It " + c.keys + " " + c.name), std::string::npos) << c.keys << " " << c.name;
+        }
+    }
+    EXPECT_GE(keyed, 20);
+    EXPECT_GE(typed, 12);
+}
+
+// Every keyed action can be rebound by name: the configuration knows console.keys.NAME.
+TEST(ManPage, EveryKeyedActionHasItsConfigKey) {
+    for (const auto& c : ebap::tui::console_commands()) {
+        if (c.keys.empty()) continue;
+        bool known = false;
+        for (const auto& k : ebap::config_keys())
+            known = known || std::string(k.key) == "console.keys." + c.name;
+        EXPECT_TRUE(known) << "console.keys." << c.name;
     }
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cwchar>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -60,9 +61,16 @@ char** complete(const char* text, int start, int) {
     g.candidates.clear();
     if (start == 0) {
         for (const auto& c : console_commands())
-            g.candidates.push_back(c.name);
+            if (c.typed) g.candidates.push_back(c.name.substr(0, c.name.find(' ')));
+        std::sort(g.candidates.begin(), g.candidates.end());
+        g.candidates.erase(std::unique(g.candidates.begin(), g.candidates.end()), g.candidates.end());
     } else if (g.names) {
-        g.candidates = g.names();
+        // The names that fit the command's argument: "worker " offers start and stop,
+        // "lag " the groups, "theme " the themes...
+        std::string word(rl_line_buffer, std::size_t(start));
+        while (!word.empty() && word.back() == ' ')
+            word.pop_back();
+        g.candidates = g.names(word);
     }
     rl_attempted_completion_over = 1;
     return rl_completion_matches(text, generator);
@@ -80,43 +88,6 @@ FILE* null_stream() {
 }
 
 } // namespace
-
-const std::vector<CommandSpec>& console_commands() {
-    static const std::vector<CommandSpec> kCommands = {
-        {"overview", "1", "global", "the overview: services, KPIs, lag, regions", false},
-        {"services", "2", "global", "every catalog service with its probe and history", false},
-        {"lag", "3", "global", "topics and consumer-group lag", false},
-        {"kpi", "4", "global", "the KPI speedometers", false},
-        {"geo", "5", "global", "regional health", false},
-        {"workers", "6", "global", "the in-process streaming workers, per thread", false},
-        {"log", "7", "global", "every state change, with its time", false},
-        {"worker start", "", "global", "host N streaming worker threads: :worker start N", false},
-        {"worker stop", "", "global", "stop the hosted workers (they flush and commit first)", true},
-        {"theme", "", "global", "switch theme: :theme NAME|FILE", false},
-        {"refresh", "", "global", "collector interval: :refresh SECONDS", false},
-        {"help", "?", "global", "keys and commands", false},
-        {"quit", "q", "global", "leave the console", false},
-        {"q", "q", "global", "leave the console", false},
-    };
-    return kCommands;
-}
-
-const CommandSpec* find_command(const std::string& name) {
-    const CommandSpec* prefix = nullptr;
-    int prefixes = 0;
-    for (const auto& c : console_commands()) {
-        if (c.name == name) return &c;
-        if (!name.empty() && c.name.compare(0, name.size(), name) == 0) prefix = &c, ++prefixes;
-    }
-    return prefixes == 1 ? prefix : nullptr;
-}
-
-std::string closest_command(const std::string& name) {
-    std::vector<std::string> names;
-    for (const auto& c : console_commands())
-        names.push_back(c.name);
-    return closest(name, names);
-}
 
 CommandLine::CommandLine(Screen& screen, std::string history_file, Run run, Names names)
     : screen_(screen), history_file_(std::move(history_file)) {

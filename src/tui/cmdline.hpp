@@ -4,6 +4,7 @@
 // its buffer through ncurses), with history kept under the state directory, Ctrl-R
 // search and Tab completion of command names and live names. One registry of console
 // commands drives dispatch, completion and the help overlay.
+#include "tui/actions.hpp"
 #include "tui/screen.hpp"
 
 #include <curses.h>
@@ -14,21 +15,12 @@
 
 namespace ebap::tui {
 
-struct CommandSpec {
-    std::string name;
-    std::string keys;  // the key that does the same, if any
-    std::string scope; // "global" or a view name
-    std::string help;
-    bool dangerous = false;
-};
-const std::vector<CommandSpec>& console_commands();
-const CommandSpec* find_command(const std::string& name); // name or unique prefix
-std::string closest_command(const std::string& name);
-
 class CommandLine {
   public:
     using Run = std::function<void(const std::string&)>;
-    using Names = std::function<std::vector<std::string>()>;
+    // The completions for a command's argument; `command` is the line before the word
+    // being completed ("lag", "worker", "refresh kpi").
+    using Names = std::function<std::vector<std::string>(const std::string& command)>;
     CommandLine(Screen& screen, std::string history_file, Run run, Names names);
     ~CommandLine(); // saves the history
     CommandLine(const CommandLine&) = delete;

@@ -5,9 +5,11 @@
 #include "tui/console.hpp"
 
 #include "core/base/error.hpp"
+#include "core/base/format.hpp"
 #include "core/base/log.hpp"
 #include "core/base/time.hpp"
 #include "pipeline/worker/worker.hpp"
+#include "tui/actions.hpp"
 #include "tui/cmdline.hpp"
 #include "tui/screen.hpp"
 #include "tui/views.hpp"
@@ -80,27 +82,35 @@ class Console {
         [[maybe_unused]] auto n = write(wake_[1], &c, 1);
     }
     void handle_key(wint_t key, bool is_key_code);
+    void act(Action a);
+    void click(const MEVENT& ev);
     void run_command(const std::string& line);
     void set_view(View v) {
-        if (v != ui_.view) previous_ = ui_.view;
+        if (v != ui_.view) {
+            previous_ = ui_.view;
+            back_.push_back(ui_.view);
+            if (back_.size() > 32) back_.erase(back_.begin());
+        }
         ui_.view = v;
         ui_.scroll = 0;
+        ui_.zoom = false;
+        ui_.focus = v == View::overview ? overview_focus_ : 0;
+        pace_collectors();
     }
+    // The shown view's sources at their interval; the others slowed by console.refresh_hidden.
+    void pace_collectors();
+    // Selects the row named `name` in the view's list (a service, group or region).
+    bool select_named(View v, const std::string& name);
+    int rows_in(View v) const; // how many rows the view's cursor moves over
     void say(std::string msg, int tone = 0) {
         ui_.message = std::move(msg);
         ui_.message_tone = tone;
         message_until_ = now_ms() + 5000;
     }
-    std::vector<std::string> live_names() const;
-    // Up/down: the services view's cursor; elsewhere the log scrolls (newest at the bottom).
-    void move_cursor(int delta) {
-        if (ui_.view == View::services) {
-            const int n = model_.health ? int(model_.health->data.services.size()) : 0;
-            ui_.selected = std::clamp(ui_.selected + delta, 0, std::max(0, n - 1));
-        } else {
-            ui_.scroll = std::max(0, ui_.scroll - delta);
-        }
-    }
+    std::vector<std::string> live_names(const std::string& command) const;
+    // Up/down: the view's cursor (service, group or partition, region); the log scrolls
+    // (newest at the bottom).
+    void move_cursor(int delta);
 
     std::shared_ptr<const Config> config_;
     Catalog catalog_;
@@ -120,26 +130,106 @@ class Console {
     std::unique_ptr<CommandLine> cmdline_;
     Model model_;
     UiState ui_;
+    Frame frame_;
+    Keymap keys_;
     View previous_ = View::overview;
+    std::vector<View> back_; // where Esc goes
+    int overview_focus_ = 0;
+    std::chrono::milliseconds interval_[3]; // health, lag, kpi as configured or :refresh set
+    int hidden_factor_ = 5;
     bool filtering_ = false;
     bool quit_ = false;
     int exit_code_ = kExitOk;
     std::int64_t message_until_ = 0;
 };
 
-std::vector<std::string> Console::live_names() const {
+std::vector<std::string> Console::live_names(const std::string& command) const {
     std::vector<std::string> names;
-    for (const auto& s : catalog_.services)
-        names.push_back(s.name);
-    if (model_.lag)
-        for (const auto& g : model_.lag->data.groups)
-            names.push_back(g.lag.group);
-    if (model_.kpi)
-        for (const auto& r : model_.kpi->data.regions)
-            names.push_back(r.region);
-    for (const auto& t : theme_names())
-        names.push_back(t);
+    const auto services = [&] {
+        for (const auto& s : catalog_.services)
+            names.push_back(s.name);
+    };
+    const auto groups = [&] {
+        if (model_.lag)
+            for (const auto& g : model_.lag->data.groups)
+                names.push_back(g.lag.group);
+    };
+    const auto regions = [&] {
+        if (model_.kpi)
+            for (const auto& r : model_.kpi->data.regions)
+                names.push_back(r.region);
+    };
+    if (command == "worker") {
+        names = {"start", "stop"};
+    } else if (command == "refresh") {
+        names = {"health", "lag", "kpi"};
+    } else if (command == "theme") {
+        names = theme_names();
+    } else if (command == "lag") {
+        groups();
+    } else if (command == "status" || command == "services") {
+        services();
+    } else if (command == "geo") {
+        regions();
+    } else {
+        services(), groups(), regions();
+        for (const auto& t : theme_names())
+            names.push_back(t);
+    }
     return names;
+}
+
+int Console::rows_in(View v) const { return int(shown_names(model_, ui_, v).size()); }
+
+void Console::move_cursor(int delta) {
+    const View v = ui_.view;
+    if (v == View::lag && ui_.focus == 1) {
+        int n = 0;
+        if (model_.lag && !model_.lag->data.groups.empty()) {
+            const auto& gs = model_.lag->data.groups;
+            n = int(gs[std::size_t(std::clamp(ui_.selected[int(v)], 0, int(gs.size()) - 1))].lag.partitions.size());
+        }
+        ui_.partition = std::clamp(ui_.partition + delta, 0, std::max(0, n - 1));
+    } else if (v == View::services || v == View::lag || v == View::geo) {
+        const int before = ui_.selected[int(v)];
+        ui_.selected[int(v)] = std::clamp(before + delta, 0, std::max(0, rows_in(v) - 1));
+        if (v == View::lag && ui_.selected[int(v)] != before) ui_.partition = 0;
+    } else {
+        ui_.scroll = std::max(0, ui_.scroll - delta);
+    }
+}
+
+// The row is found in the order the view shows (its sort and filter): by exact name, else
+// by a unique prefix; the filter is cleared when it hides the name.
+bool Console::select_named(View v, const std::string& name) {
+    for (int pass = 0; pass < 2; ++pass) {
+        const auto order = shown_names(model_, ui_, v);
+        int prefix = -1, prefixes = 0;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            if (order[i] == name) {
+                ui_.selected[int(v)] = int(i);
+                return true;
+            }
+            if (order[i].compare(0, name.size(), name) == 0) prefix = int(i), ++prefixes;
+        }
+        if (prefixes == 1) {
+            ui_.selected[int(v)] = prefix;
+            return true;
+        }
+        if (ui_.filter.empty()) break;
+        ui_.filter.clear();
+    }
+    return false;
+}
+
+void Console::pace_collectors() {
+    const Sources on = sources_of(ui_.view);
+    const auto pace = [&](collect::CollectorBase* c, bool shown, std::chrono::milliseconds base) {
+        if (c) c->set_interval(shown ? base : base * hidden_factor_);
+    };
+    pace(health_.get(), on.health, interval_[0]);
+    pace(lag_.get(), on.lag, interval_[1]);
+    pace(kpi_.get(), on.kpi, interval_[2]);
 }
 
 void Console::run_command(const std::string& raw) {
@@ -171,19 +261,19 @@ void Console::run_command(const std::string& raw) {
         say(fmt::format(":{} changes state and the console runs --readonly", spec->name), 3);
         return;
     }
-    const std::string& name = spec->name;
-    if (name == "q" || name == "quit") {
+    switch (spec->action) {
+    case Action::quit:
         quit_ = true;
-    } else if (name == "help") {
+        break;
+    case Action::help:
         ui_.help = true;
-    } else if (name == "theme") {
+        break;
+    case Action::theme:
         if (arg.empty()) {
-            say("themes: " + [] {
-                std::string s;
-                for (const auto& n : theme_names())
-                    s += (s.empty() ? "" : ", ") + n;
-                return s;
-            }());
+            std::string list;
+            for (const auto& n : theme_names())
+                list += (list.empty() ? "" : ", ") + n;
+            say("themes: " + list);
             return;
         }
         try {
@@ -193,7 +283,8 @@ void Console::run_command(const std::string& raw) {
         } catch (const std::exception& e) {
             say(e.what(), 3);
         }
-    } else if (name == "worker start") {
+        break;
+    case Action::worker_start: {
         char* end = nullptr;
         const long n = arg.empty() ? 0 : std::strtol(arg.c_str(), &end, 10);
         if (!arg.empty() && (*end || n < 1 || n > 64)) {
@@ -201,7 +292,9 @@ void Console::run_command(const std::string& raw) {
             return;
         }
         start_workers(int(n));
-    } else if (name == "worker stop") {
+        break;
+    }
+    case Action::worker_stop: {
         std::lock_guard lock(worker_mu_);
         if (!worker_) {
             say("no workers run in this console", 2);
@@ -210,25 +303,49 @@ void Console::run_command(const std::string& raw) {
         ui_.confirm = fmt::format("stop {} worker thread(s) of group {} (they flush and commit first)?",
                                   worker_->shared().threads, worker_->shared().group);
         confirmed_ = [this] { stop_workers(false); };
-    } else if (name == "refresh") {
+        break;
+    }
+    case Action::refresh: {
+        // ":refresh 5" sets every source; ":refresh kpi 0.5" one of them.
+        int only = -1;
+        static const char* kSources[] = {"health", "lag", "kpi"};
+        const auto sp2 = arg.find(' ');
+        for (int i = 0; i < 3; ++i)
+            if (sp2 != std::string::npos && arg.substr(0, sp2) == kSources[i]) only = i;
+        const std::string num = only >= 0 ? arg.substr(sp2 + 1) : arg;
         char* end = nullptr;
-        const double s = std::strtod(arg.c_str(), &end);
-        if (arg.empty() || *end || !(s >= 0.1 && s <= 3600)) {
-            say("refresh: give seconds between 0.1 and 3600, e.g. :refresh 5", 3);
+        const double sec = std::strtod(num.c_str(), &end);
+        if (num.empty() || *end || !(sec >= 0.1 && sec <= 3600)) {
+            say("refresh: give seconds between 0.1 and 3600, for all sources or one: :refresh 5, :refresh kpi 0.5", 3);
             return;
         }
-        const auto ms = std::chrono::milliseconds(static_cast<long>(s * 1000));
+        const auto ms = std::chrono::milliseconds(static_cast<long>(sec * 1000));
+        for (int i = 0; i < 3; ++i)
+            if (only < 0 || only == i) interval_[i] = ms;
+        pace_collectors();
         for (collect::CollectorBase* c : {static_cast<collect::CollectorBase*>(health_.get()),
                                           static_cast<collect::CollectorBase*>(lag_.get()),
                                           static_cast<collect::CollectorBase*>(kpi_.get())})
-            c->set_interval(ms);
-        say(fmt::format("every collector now runs every {} s", arg));
-    } else if (name == "workers" || name == "worker") {
-        set_view(View::workers);
-    } else {
-        for (int v = 0; v < kViewCount; ++v)
-            if (name == view_name(View(v))) return set_view(View(v));
-        say(":" + name + " is not available in this console yet", 2);
+            c->poke();
+        say(only < 0 ? fmt::format("every collector now runs every {} s", num)
+                     : fmt::format("{} now runs every {} s", kSources[only], num));
+        break;
+    }
+    case Action::status:
+    case Action::services:
+    case Action::lag:
+    case Action::geo: {
+        const View v = spec->action == Action::lag ? View::lag : spec->action == Action::geo ? View::geo : View::services;
+        set_view(v);
+        if (!arg.empty() && !select_named(v, arg))
+            say(fmt::format("no {} named '{}' (Tab completes the names)",
+                            v == View::lag ? "group" : v == View::geo ? "region" : "service", printable(arg)),
+                2);
+        break;
+    }
+    default:
+        act(spec->action);
+        break;
     }
 }
 
@@ -292,81 +409,211 @@ void Console::handle_key(wint_t key, bool code) {
         return;
     }
     if (filtering_) {
-        if (!code && (key == '\n' || key == '\r')) {
+        const KeyPress k = normalize({key, code});
+        if (k == KeyPress{'\n', false}) {
             filtering_ = false;
-        } else if (!code && key == 27) {
+        } else if (k == KeyPress{27, false}) {
             filtering_ = false;
             ui_.filter.clear();
-        } else if ((code && key == KEY_BACKSPACE) || (!code && (key == 127 || key == 8))) {
-            if (!ui_.filter.empty()) ui_.filter.pop_back();
+        } else if (k == KeyPress{KEY_BACKSPACE, true}) {
+            if (!ui_.filter.empty()) {
+                // one character back, not one byte
+                std::size_t n = ui_.filter.size() - 1;
+                while (n > 0 && (static_cast<unsigned char>(ui_.filter[n]) & 0xC0) == 0x80)
+                    --n;
+                ui_.filter.erase(n);
+            }
         } else if (!code && key >= 32) {
             char buf[MB_LEN_MAX];
             std::mbstate_t st{};
             const std::size_t n = std::wcrtomb(buf, wchar_t(key), &st);
             if (n != static_cast<std::size_t>(-1)) ui_.filter.append(buf, n);
         }
+        for (View v : {View::services, View::lag, View::geo})
+            ui_.selected[int(v)] = 0;
         ui_.message = filtering_ ? "/" + ui_.filter : "";
         return;
     }
-    if (ui_.help) {
+    if (ui_.help) { // any key closes the help; Esc, ? and q do nothing else
         ui_.help = false;
-        if (!code && (key == 27 || key == '?' || key == 'q')) return;
+        const Action a = keys_.lookup({key, code}, view_name(ui_.view));
+        if (a == Action::back || a == Action::help || a == Action::quit) return;
     }
-    if (code) {
-        if (key == KEY_RESIZE) screen_->resized();
-        if (key == KEY_UP) move_cursor(-1);
-        if (key == KEY_DOWN) move_cursor(+1);
-        if (key == KEY_PPAGE) ui_.scroll += 10;
-        if (key == KEY_NPAGE) ui_.scroll = std::max(0, ui_.scroll - 10);
-        if (key == KEY_HOME) ui_.selected = 0;
-        if (key == KEY_MOUSE) {
-            MEVENT ev;
-            if (getmouse(&ev) == OK) {
-                if (ev.bstate & BUTTON4_PRESSED) ++ui_.scroll;
-                if (ev.bstate & BUTTON5_PRESSED) ui_.scroll = std::max(0, ui_.scroll - 1);
-            }
-        }
+    if (code && key == KEY_RESIZE) {
+        screen_->resized();
         return;
     }
-    switch (key) {
-    case 'q':
+    if (code && key == KEY_MOUSE) {
+        MEVENT ev;
+        if (getmouse(&ev) == OK) click(ev);
+        return;
+    }
+    if (!code && key == 3) { // Ctrl-C in raw mode
         quit_ = true;
+        return;
+    }
+    act(keys_.lookup({key, code}, view_name(ui_.view)));
+}
+
+void Console::act(Action a) {
+    const View v = ui_.view;
+    const int page = std::max(1, screen_->rows() - 6);
+    switch (a) {
+    case Action::none:
         break;
-    case 3: // Ctrl-C in raw mode
-        quit_ = true;
+    case Action::overview:
+    case Action::services:
+    case Action::lag:
+    case Action::kpi:
+    case Action::geo:
+    case Action::workers:
+    case Action::log:
+        set_view(View(int(a) - int(Action::overview)));
         break;
-    case ':':
+    case Action::status:
+        set_view(View::services);
+        break;
+    case Action::command_line:
         cmdline_->open(":");
         break;
-    case '/':
+    case Action::filter:
         filtering_ = true;
         ui_.filter.clear();
         ui_.message = "/";
         break;
-    case 27:
-        ui_.filter.clear();
-        ui_.message.clear();
-        break;
-    case '?':
+    case Action::help:
         ui_.help = true;
         break;
-    case '-':
+    case Action::quit:
+        quit_ = true;
+        break;
+    case Action::detail:
+        if (v == View::overview) {
+            // The focused panel's own view.
+            static const View kOpens[] = {View::services, View::kpi, View::lag, View::geo};
+            set_view(kOpens[std::clamp(ui_.focus, 0, 3)]);
+        } else if (v == View::services || v == View::lag) {
+            ui_.zoom = !ui_.zoom;
+            if (v == View::lag && ui_.zoom) ui_.focus = 1;
+        }
+        break;
+    case Action::back:
+        if (!ui_.filter.empty()) {
+            ui_.filter.clear();
+            ui_.message.clear();
+        } else if (ui_.zoom) {
+            ui_.zoom = false;
+        } else if (!ui_.message.empty()) {
+            ui_.message.clear();
+        } else if (!back_.empty()) {
+            const View to = back_.back();
+            back_.pop_back();
+            previous_ = v;
+            ui_.view = to;
+            ui_.zoom = false;
+            ui_.focus = to == View::overview ? overview_focus_ : 0;
+            pace_collectors();
+        }
+        break;
+    case Action::previous:
         set_view(previous_);
         break;
-    case 'k':
+    case Action::up:
         move_cursor(-1);
         break;
-    case 'j':
+    case Action::down:
         move_cursor(+1);
         break;
-    case '<':
-        ui_.region_sort = (ui_.region_sort + 6) % 7;
+    case Action::page_up:
+        move_cursor(-page);
         break;
-    case '>':
-        ui_.region_sort = (ui_.region_sort + 1) % 7;
+    case Action::page_down:
+        move_cursor(+page);
+        break;
+    case Action::top:
+        move_cursor(-1000000);
+        break;
+    case Action::bottom:
+        move_cursor(+1000000);
+        break;
+    case Action::next_panel:
+    case Action::prev_panel: {
+        const int step = a == Action::next_panel ? 1 : -1;
+        if (v == View::overview) {
+            overview_focus_ = (overview_focus_ + step + 4) % 4;
+            ui_.focus = overview_focus_;
+        } else if (v == View::lag) {
+            ui_.focus = 1 - ui_.focus;
+        }
+        break;
+    }
+    case Action::sort_prev:
+    case Action::sort_next: {
+        // The regions in the overview and geo, the services in the services view. The
+        // same column again (> past the last, < before the first) reverses the order.
+        const int step = a == Action::sort_next ? 1 : -1;
+        const bool services = v == View::services;
+        int& sort = services ? ui_.service_sort : ui_.region_sort;
+        const int n = services ? 4 : 7;
+        const int next = sort + step;
+        if (next < 0 || next >= n) {
+            ui_.reverse = !ui_.reverse;
+            if (!ui_.reverse) sort = (next + n) % n;
+        } else {
+            sort = next;
+            ui_.reverse = false;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+// A click selects the panel (the overview's focus) or the row under it; a second click on
+// the focused panel, or a double click, opens it; the wheel moves the cursor.
+void Console::click(const MEVENT& ev) {
+    if (ev.bstate & BUTTON4_PRESSED) return act(Action::up);
+    if (ev.bstate & BUTTON5_PRESSED) return act(Action::down);
+    if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED))) return;
+    const Hit* h = frame_.at(ev.y, ev.x);
+    if (!h) return;
+    const bool twice = ev.bstate & BUTTON1_DOUBLE_CLICKED;
+    if (ui_.view == View::overview) {
+        for (int i = 0; i < 4; ++i) {
+            if (kOverviewPanels[i] != h->panel) continue;
+            if (ui_.focus == i || twice) {
+                act(Action::detail);
+                if (h->row >= 0 && ui_.view != View::overview) ui_.selected[int(ui_.view)] = h->row;
+            } else {
+                overview_focus_ = ui_.focus = i;
+            }
+            return;
+        }
+        return;
+    }
+    if (h->row < 0) {
+        if (ui_.view == View::lag) ui_.focus = h->panel == Panel::partitions ? 1 : 0;
+        return;
+    }
+    switch (h->panel) {
+    case Panel::services:
+        ui_.selected[int(View::services)] = h->row;
+        if (twice) act(Action::detail);
+        break;
+    case Panel::groups:
+        if (ui_.selected[int(View::lag)] != h->row) ui_.partition = 0;
+        ui_.selected[int(View::lag)] = h->row;
+        ui_.focus = 0;
+        break;
+    case Panel::partitions:
+        ui_.partition = h->row;
+        ui_.focus = 1;
+        break;
+    case Panel::regions:
+        ui_.selected[int(View::geo)] = h->row;
         break;
     default:
-        if (key >= '1' && key < '1' + kViewCount) set_view(View(key - '1'));
         break;
     }
 }
@@ -389,6 +636,34 @@ int Console::run() {
 
     for (const auto& p : theme_.problems)
         model_.note(now_ms(), p + " (default colours used there)", 2);
+    std::vector<std::string> key_problems;
+    keys_ = Keymap(*config_, &key_problems);
+    for (const auto& p : key_problems)
+        model_.note(now_ms(), p, 2);
+    std::vector<std::string> gauge_problems;
+    apply_gauge_config(*config_, model_.gauges, &gauge_problems);
+    for (const auto& p : gauge_problems)
+        model_.note(now_ms(), p, 2);
+    // The ? overlay and the key line read the registry with the keys as bound.
+    for (const auto& c : console_commands()) {
+        if (c.name == "q") continue;
+        std::string keys = keys_.keys_of(c.action);
+        if (c.typed) keys += (keys.empty() ? ":" : "  :") + c.name + (c.args.empty() ? "" : " " + c.args);
+        if (c.action == Action::quit) keys += "  Ctrl-C";
+        ui_.help_rows.emplace_back(keys, c.help + (c.dangerous ? " (asks first; refused under --readonly)" : ""));
+    }
+    const auto first_key = [&](Action a) {
+        const std::string k = keys_.keys_of(a);
+        return k.substr(0, k.find(' '));
+    };
+    ui_.hints = fmt::format("{} command  {} filter  Tab panel  {} help  {} quit", first_key(Action::command_line),
+                            first_key(Action::filter), first_key(Action::help), first_key(Action::quit));
+    interval_[0] = std::chrono::milliseconds(config_->num("probe.interval_ms"));
+    interval_[1] = std::chrono::milliseconds(config_->num("lag.interval_ms"));
+    interval_[2] = std::chrono::milliseconds(config_->num("kpi.interval_ms"));
+    hidden_factor_ = int(config_->num("console.refresh_hidden"));
+    if (!key_problems.empty() || !gauge_problems.empty())
+        say(fmt::format("{} problem(s) in the console settings: see the log (7)", key_problems.size() + gauge_problems.size()), 2);
 
     health_ = std::make_unique<collect::HealthCollector>(config_, catalog_);
     lag_ = std::make_unique<collect::LagCollector>(config_, std::vector<std::string>{}, false);
@@ -410,7 +685,7 @@ int Console::run() {
     screen_ = std::make_unique<Screen>(theme_.theme, no_color);
     cmdline_ = std::make_unique<CommandLine>(*screen_, config_->state_dir() + "/console_history",
                                              [this](const std::string& l) { run_command(l); },
-                                             [this] { return live_names(); });
+                                             [this](const std::string& c) { return live_names(c); });
     struct sigaction sa{};
     sa.sa_handler = on_winch;
     sigaction(SIGWINCH, &sa, nullptr);
@@ -425,7 +700,8 @@ int Console::run() {
     workers_->start();
     if (opt_.workers > 0) start_workers(opt_.workers);
 
-    draw(*screen_, model_, ui_, now_ms());
+    pace_collectors();
+    draw(*screen_, model_, ui_, now_ms(), frame_);
     const std::int64_t quit_at =
         opt_.duration_s > 0 ? now_ms() + static_cast<std::int64_t>(opt_.duration_s * 1000) : 0;
     while (!quit_ && !g_quit && (!quit_at || now_ms() < quit_at)) {
@@ -454,12 +730,13 @@ int Console::run() {
             ui_.message.clear();
             message_until_ = 0;
         }
-        draw(*screen_, model_, ui_, now_ms());
+        ui_.cmdline_open = cmdline_->active();
+        draw(*screen_, model_, ui_, now_ms(), frame_);
         if (cmdline_->active()) cmdline_->draw();
     }
     if (worker_) {
         ui_.message = "stopping the workers: flushing and committing…";
-        draw(*screen_, model_, ui_, now_ms());
+        draw(*screen_, model_, ui_, now_ms(), frame_);
     }
     cmdline_.reset();
     screen_.reset();

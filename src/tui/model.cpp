@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
 namespace ebap::tui {
 namespace {
 
@@ -42,6 +46,37 @@ std::vector<KpiGauge> default_gauges(double error_warn, double error_crit) {
         {"error rate", "error_rate_1m", 0, std::max(0.05, error_crit * 1.5), error_warn,
          error_crit, true, &KpiNow::error_rate_1m},
     };
+}
+
+void apply_gauge_config(const Config& config, std::vector<KpiGauge>& gauges, std::vector<std::string>* problems) {
+    for (auto& k : gauges) {
+        const std::string key = "console.gauge." + k.key;
+        const ConfigValue& v = config.value(key);
+        if (v.text.empty()) continue;
+        std::istringstream in(v.text);
+        std::vector<double> n;
+        std::string word;
+        bool bad = false;
+        while (in >> word) {
+            char* end = nullptr;
+            const double d = std::strtod(word.c_str(), &end);
+            if (*end || !std::isfinite(d)) bad = true;
+            n.push_back(d);
+        }
+        if (bad || n.size() < 2 || n.size() > 4 || !(n[0] < n[1]) || (n.size() > 2 && (n[2] < n[0] || n[2] > n[1])) ||
+            (n.size() > 3 && (n[3] < n[2] || n[3] > n[1]))) {
+            if (problems)
+                problems->push_back(fmt::format("{} ({}): '{}' is not \"MIN MAX [WARN [CRIT]]\" with MIN < MAX and "
+                                                "MIN <= WARN <= CRIT <= MAX; the default is used",
+                                                key, v.origin, printable(v.text)));
+            continue;
+        }
+        // A fraction shown as % (the error rate) is configured in % too.
+        const double unit = k.percent ? 0.01 : 1;
+        k.lo = n[0] * unit, k.hi = n[1] * unit;
+        k.warn = n.size() > 2 ? std::optional<double>(n[2] * unit) : std::nullopt;
+        k.crit = n.size() > 3 ? std::optional<double>(n[3] * unit) : std::nullopt;
+    }
 }
 
 void Model::note(std::int64_t ms, std::string text, int tone) {

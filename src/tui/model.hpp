@@ -62,5 +62,8 @@ struct Model {
 };
 
 std::vector<KpiGauge> default_gauges(double error_warn, double error_crit);
+// console.gauge.KEY = "MIN MAX [WARN [CRIT]]" over the defaults; a bad value is added to
+// `problems` with where it came from, and that gauge keeps its default.
+void apply_gauge_config(const Config& config, std::vector<KpiGauge>& gauges, std::vector<std::string>* problems);
 
 } // namespace ebap::tui

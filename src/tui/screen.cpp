@@ -80,6 +80,7 @@ Screen::~Screen() {
 
 void Screen::set_theme(const Theme& theme) {
     theme_ = theme;
+    ++theme_version_;
     if (mode_ == ColorMode::mono) return;
     auto color = [&](std::optional<Rgb> c) -> int {
         if (!c) return -1;

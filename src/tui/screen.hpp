@@ -25,6 +25,7 @@ class Screen {
     Screen& operator=(const Screen&) = delete;
 
     void set_theme(const Theme& theme); // live (`:theme`)
+    unsigned theme_version() const { return theme_version_; } // counts set_theme calls
     const Glyphs& glyphs() const { return glyphs_; }
     ColorMode color_mode() const { return mode_; }
     int rows() const;
@@ -44,6 +45,7 @@ class Screen {
   private:
     void apply(Role role, bool bold);
     Theme theme_;
+    unsigned theme_version_ = 0;
     ColorMode mode_ = ColorMode::mono;
     Glyphs glyphs_;
 };

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <regex>
 
 namespace ebap::tui {
 namespace {
@@ -99,32 +100,121 @@ std::string age_text(std::int64_t ms) {
     return fmt::format("{}d", s / 86400);
 }
 
-std::vector<const collect::ServiceHealth*> services_worst_first(const Model& m) {
+// The `/` filter: a regular expression (case-insensitive) when it is one, else a
+// substring; a leading ! keeps the rows that do not match.
+bool matches(const std::string& text, const std::string& filter) {
+    if (filter.empty() || filter == "!") return true;
+    const bool invert = filter[0] == '!';
+    const std::string f = invert ? filter.substr(1) : filter;
+    static thread_local std::string compiled_for;
+    static thread_local std::optional<std::regex> re;
+    if (compiled_for != f) {
+        compiled_for = f;
+        try {
+            re.emplace(f, std::regex::ECMAScript | std::regex::icase);
+        } catch (const std::regex_error&) {
+            re.reset();
+        }
+    }
+    const bool hit = re ? std::regex_search(text, *re) : text.find(f) != std::string::npos;
+    return invert ? !hit : hit;
+}
+
+// Worst first among the required services, optional ones (expected to be absent at
+// times) after them; or by the column picked with < and >.
+std::vector<const collect::ServiceHealth*> services_sorted(const Model& m, const UiState& ui) {
     std::vector<const collect::ServiceHealth*> v;
     if (!m.health) return v;
     for (const auto& s : m.health->data.services)
         v.push_back(&s);
-    // Worst first among the required services; optional ones (expected to be absent
-    // at times) after them, worst first too.
-    std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) {
-        if (a->optional != b->optional) return !a->optional;
-        return severity(a->result.state) < severity(b->result.state);
+    const int sort = ui.service_sort;
+    std::stable_sort(v.begin(), v.end(), [&](auto* a, auto* b) {
+        switch (sort) {
+        case 1:
+            return a->name < b->name;
+        case 2:
+            return a->result.latency_ms > b->result.latency_ms;
+        case 3:
+            return a->since_ms > b->since_ms; // the latest change first
+        default:
+            if (a->optional != b->optional) return !a->optional;
+            return severity(a->result.state) < severity(b->result.state);
+        }
     });
+    if (ui.reverse && sort != 0) std::reverse(v.begin(), v.end());
     return v;
 }
 
-bool matches(const std::string& text, const std::string& filter) {
-    if (filter.empty()) return true;
-    const bool invert = filter[0] == '!';
-    const std::string f = invert ? filter.substr(1) : filter;
-    const bool hit = text.find(f) != std::string::npos;
-    return invert ? !hit : hit;
+std::vector<const collect::ServiceHealth*> services_shown(const Model& m, const UiState& ui) {
+    std::vector<const collect::ServiceHealth*> v;
+    for (auto* svc : services_sorted(m, ui))
+        if (matches(svc->name, ui.filter)) v.push_back(svc);
+    return v;
 }
+
+// What a widget shows, folded into one number: equal signatures draw equal cells.
+struct Sig {
+    std::uint64_t h = 1469598103934665603ull;
+    Sig& operator<<(std::uint64_t v) {
+        for (int i = 0; i < 8; ++i, v >>= 8)
+            h = (h ^ (v & 0xff)) * 1099511628211ull;
+        return *this;
+    }
+    Sig& operator<<(std::int64_t v) { return *this << std::uint64_t(v); }
+    Sig& operator<<(int v) { return *this << std::uint64_t(std::int64_t(v)); }
+    Sig& operator<<(bool v) { return *this << std::uint64_t(v); }
+    Sig& operator<<(double v) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        return *this << bits;
+    }
+    Sig& operator<<(const std::optional<double>& v) { return v ? *this << true << *v : *this << false; }
+    Sig& operator<<(const std::string& s) {
+        for (unsigned char c : s)
+            h = (h ^ c) * 1099511628211ull;
+        return *this << std::uint64_t(s.size());
+    }
+    Sig& operator<<(const Rect& r) { return *this << r.y << r.x << r.h << r.w; }
+};
+
+template <class T>
+std::uint64_t rounds_of(const T& snapshot) {
+    return snapshot ? snapshot->rounds * 2 + (snapshot->taken_ms != 0) : 0;
+}
+
+// The frame being drawn: a widget asks whether it must draw (its signature changed or
+// the layout did) and, when it does, starts from a blank rectangle.
+struct Painter {
+    Screen& s;
+    Frame& f;
+    bool fresh; // the whole screen was cleared for this frame
+    std::vector<Hit>* hits = nullptr;
+    bool need(int id, const Rect& r, Sig sig) {
+        sig << r;
+        auto it = f.sig.find(id);
+        if (!fresh && it != f.sig.end() && it->second == sig.h) return false;
+        f.sig[id] = sig.h;
+        if (!fresh)
+            for (int y = r.y; y < r.y + r.h; ++y)
+                s.fill_row(y, r.x, r.w, Role::bg);
+        hits = &f.hits[id];
+        hits->clear();
+        ++f.drawn;
+        return true;
+    }
+    void hit(const Rect& r, Panel p, int row = -1) {
+        if (hits) hits->push_back({r, p, row});
+    }
+};
 
 // ---- header and key line ------------------------------------------------------------
 
-void draw_header(Screen& s, const Model& m, std::int64_t now) {
+void draw_header(Painter& p, const Model& m, std::int64_t now) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << now / 1000 << m.readonly << m.catalog << (m.oldest_ms(now) ? *m.oldest_ms(now) / 1000 : -1);
+    if (!p.need(100, Rect{0, 0, 1, s.cols()}, sig)) return;
     s.fill_row(0, 0, s.cols(), Role::selection);
     std::string kafka = m.kafka;
     if (auto comma = kafka.find(','); comma != std::string::npos) {
@@ -147,8 +237,12 @@ void draw_header(Screen& s, const Model& m, std::int64_t now) {
     s.put(0, std::max(0, s.cols() - rw), right, Role::selection, m.readonly);
 }
 
-void draw_keys(Screen& s, const UiState& ui) {
+void draw_keys(Painter& p, const UiState& ui) {
+    Screen& s = p.s;
     const int y = s.rows() - 1;
+    Sig sig;
+    sig << int(ui.view) << ui.message << ui.message_tone << ui.confirm << ui.hints << ui.cmdline_open;
+    if (!p.need(101, Rect{y, 0, 1, s.cols()}, sig)) return;
     s.fill_row(y, 0, s.cols(), Role::bg);
     if (!ui.message.empty()) {
         const Role r = ui.message_tone == 3 ? Role::crit : ui.message_tone == 2 ? Role::warn : Role::accent;
@@ -169,7 +263,7 @@ void draw_keys(Screen& s, const UiState& ui) {
         x += 4 + int(std::strlen(kViews[i]));
         if (x > s.cols() - 30) break;
     }
-    const std::string hints = ": command  / filter  ? help  q quit";
+    const std::string& hints = ui.hints;
     if (x + text_width(hints) + 2 < s.cols()) s.put(y, s.cols() - text_width(hints) - 1, hints, Role::muted);
 }
 
@@ -189,24 +283,40 @@ void draw_history(Screen& s, int y, int x, const collect::ServiceHealth& svc, in
     }
 }
 
-void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now,
-                   bool cursor = false) {
+const char* kServiceSorts[] = {"worst first", "by name", "by latency", "by last change"};
+
+void draw_services(Painter& p, const Rect& r, const Model& m, const UiState& ui, std::int64_t now,
+                   bool cursor, bool focused) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
-    const auto list = services_worst_first(m);
+    Sig sig;
+    sig << rounds_of(m.health) << now / 1000 << cursor << focused << ui.selected[int(View::services)]
+        << ui.service_sort << ui.reverse << ui.filter;
+    if (!p.need(1, r, sig)) return;
+    p.hit(r, Panel::services);
+    const auto all = services_sorted(m, ui);
     int up = 0, required = 0, optional_down = 0;
-    for (auto* svc : list) {
+    for (auto* svc : all) {
         required += !svc->optional;
         up += !svc->optional && svc->result.state == Health::Up;
         optional_down += svc->optional && svc->result.state != Health::Up;
     }
-    std::string title = list.empty() ? "Services" : fmt::format("Services {}/{} UP {} worst first", up, required, g.dot());
+    std::string title = all.empty() ? "Services"
+                                    : fmt::format("Services {}/{} UP {} {}", up, required, g.dot(),
+                                                  kServiceSorts[std::clamp(ui.service_sort, 0, 3)]);
+    if (ui.reverse && ui.service_sort) title += " (reversed)";
     if (optional_down) title += fmt::format(" {} {} optional not up", g.dot(), optional_down);
     if (m.health && !m.health->error.empty()) title += " " + std::string(g.dot()) + " " + m.health->error;
-    s.frame(r, title);
+    s.frame(r, title, focused ? Role::accent : Role::title);
     const Rect in = r.inner();
     if (in.empty()) return;
-    if (list.empty()) {
+    if (all.empty()) {
         s.put(in.y, in.x + 1, "probing the catalog's services…", Role::muted);
+        return;
+    }
+    const auto list = services_shown(m, ui);
+    if (list.empty()) {
+        s.put(in.y, in.x + 1, "no service matches /" + ui.filter, Role::muted);
         return;
     }
     const int cols = in.w >= 150 ? 3 : in.w >= 100 ? 2 : 1;
@@ -215,16 +325,19 @@ void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, 
     for (auto* svc : list)
         nw = std::max(nw, text_width(svc->name));
     nw = std::min(nw, 20);
-    int i = 0;
-    for (auto* svc : list) {
-        if (!matches(svc->name, ui.filter)) continue;
-        const int row = i / cols, col = i % cols;
+    // The cursor's row stays on screen: rows before it scroll away.
+    const int sel = std::clamp(ui.selected[int(View::services)], 0, int(list.size()) - 1);
+    const int first_row = cursor ? std::max(0, sel / cols - in.h + 1) : 0;
+    for (int i = first_row * cols; i < int(list.size()); ++i) {
+        const auto* svc = list[std::size_t(i)];
+        const int row = i / cols - first_row, col = i % cols;
         if (row >= in.h) break;
         const int x = in.x + col * cw, y = in.y + row;
         const Role role = role_of(svc->result.state);
-        if (cursor && i == ui.selected) s.put(y, x, ">", Role::accent, true);
+        const bool here = cursor && i == sel;
+        if (here) s.put(y, x, g.utf8 ? "▶" : ">", Role::accent, true);
         s.put(y, x + 1, glyph_of(svc->result.state, g), role);
-        s.put(y, x + 3, pad(svc->name, nw, g), Role::fg, true);
+        s.put(y, x + 3, pad(svc->name, nw, g), here ? Role::accent : Role::fg, true);
         s.put(y, x + 4 + nw, pad(short_word(svc->result.state), 4, g), role, true);
         int rx = x + 9 + nw;
         if (svc->result.state == Health::Up || svc->result.state == Health::Degraded) {
@@ -236,26 +349,32 @@ void draw_services(Screen& s, const Rect& r, const Model& m, const UiState& ui, 
         if (reason_w > 4) s.put(y, rx, pad(printable(svc->result.detail), reason_w, g), Role::muted);
         s.put(y, x + cw - 5 - (spark ? spark + 1 : 0), pad(age_text(now - svc->since_ms), 4, g, true), Role::muted);
         if (spark) draw_history(s, y, x + cw - spark - 1, *svc, spark);
-        ++i;
+        p.hit(Rect{y, x, 1, cw}, Panel::services, i);
     }
 }
 
-// The services view: the board with a cursor, and the selected service in full below.
-void draw_service_detail(Screen& s, const Rect& r, const Model& m, const UiState& ui, std::int64_t now) {
+// The selected service in full: its state, since when, the probe and endpoint, the
+// reason wrapped, the state history and the latency of the last probes.
+void draw_service_detail(Painter& p, const Rect& r, const Model& m, const UiState& ui, std::int64_t now) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
-    std::vector<const collect::ServiceHealth*> list;
-    for (auto* svc : services_worst_first(m))
-        if (matches(svc->name, ui.filter)) list.push_back(svc);
+    Sig sig;
+    sig << rounds_of(m.health) << now / 1000 << ui.selected[int(View::services)] << ui.service_sort << ui.reverse
+        << ui.filter << ui.zoom;
+    if (!p.need(2, r, sig)) return;
+    p.hit(r, Panel::detail);
+    const auto list = services_shown(m, ui);
     if (list.empty()) return;
-    const auto* svc = list[std::size_t(std::clamp(ui.selected, 0, int(list.size()) - 1))];
-    s.frame(r, "Service " + svc->name);
+    const auto* svc = list[std::size_t(std::clamp(ui.selected[int(View::services)], 0, int(list.size()) - 1))];
+    s.frame(r, "Service " + svc->name + (ui.zoom ? "  Esc back" : "  Enter: full view"));
     const Rect in = r.inner();
     if (in.empty()) return;
     int y = in.y;
+    const int vw = in.w - 13;
     auto line = [&](const std::string& label, const std::string& value, Role role = Role::fg) {
         if (y >= in.y + in.h) return;
         s.put(y, in.x + 1, pad(label, 10, g), Role::muted);
-        s.put(y, in.x + 12, value, role, false, in.w - 13);
+        s.put(y, in.x + 12, value, role, false, vw);
         ++y;
     };
     const auto& res = svc->result;
@@ -265,30 +384,54 @@ void draw_service_detail(Screen& s, const Rect& r, const Model& m, const UiState
     line("since", fmt::format("{} ({} ago)", utc_iso(svc->since_ms), fmt_duration_ms(double(now - svc->since_ms))));
     line("probe", fmt::format("{} {}", svc->probe_kind, printable(svc->endpoint)));
     line("stack", svc->stack + (svc->optional ? " (optional: not counted when down)" : ""));
-    // The reason in full, wrapped.
+    // The reason in full, wrapped; what is left below holds the histories.
     bool first = true;
-    for (const auto& part : wrap(printable(res.detail), in.w - 13, std::max(1, in.y + in.h - 2 - y), g)) {
+    for (const auto& part : wrap(printable(res.detail), vw, std::max(1, in.y + in.h - 4 - y), g)) {
         line(first ? "detail" : "", part);
         first = false;
     }
+    const int hw = std::min(int(collect::kHealthHistory), vw);
     if (y < in.y + in.h) {
-        s.put(y, in.x + 1, pad("last " + std::to_string(svc->history.size()), 10, g), Role::muted);
-        draw_history(s, y, in.x + 12, *svc, std::min(int(collect::kHealthHistory), in.w - 13));
+        s.put(y, in.x + 1, pad("states", 10, g), Role::muted);
+        draw_history(s, y, in.x + 12, *svc, hw);
+        s.put(y, in.x + 13 + hw, fmt::format("last {} probes, newest right", svc->history.size()), Role::muted,
+              false, std::max(0, in.x + in.w - (in.x + 13 + hw)));
+        ++y;
+    }
+    if (y < in.y + in.h && !svc->latency.empty()) {
+        std::vector<std::optional<double>> lat(svc->latency.begin(), svc->latency.end());
+        double lo = 0, hi = 0;
+        bool any = false;
+        for (const auto& v : lat)
+            if (v) hi = any ? std::max(hi, *v) : *v, lo = any ? std::min(lo, *v) : *v, any = true;
+        s.put(y, in.x + 1, pad("latency", 10, g), Role::muted);
+        s.put(y, in.x + 12 + hw - std::min(hw, int(lat.size())), sparkline(lat, std::min(hw, int(lat.size())), g),
+              Role::graph_start);
+        if (any)
+            s.put(y, in.x + 13 + hw, fmt::format("{:.1f} to {:.1f} ms", lo, hi), Role::muted, false,
+                  std::max(0, in.x + in.w - (in.x + 13 + hw)));
         ++y;
     }
     if (y < in.y + in.h) s.put(y, in.x + 12, "probed " + age_text(now - res.at_ms) + " ago", Role::muted);
 }
 
 // One line: "9/11 UP · ✖ trino refused 3m · ▲ kafka-connect ..."
-void draw_service_summary(Screen& s, int y, const Model& m, std::int64_t now) {
+void draw_service_summary(Painter& p, int y, const Model& m, std::int64_t now, bool focused) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
-    const auto list = services_worst_first(m);
+    const Rect r{y, 0, 1, s.cols()};
+    Sig sig;
+    sig << rounds_of(m.health) << now / 1000 << focused;
+    if (!p.need(1, r, sig)) return;
+    p.hit(r, Panel::services);
+    const auto list = services_sorted(m, UiState{});
     int up = 0, required = 0;
     for (auto* svc : list) {
         required += !svc->optional;
         up += !svc->optional && svc->result.state == Health::Up;
     }
     int x = 1;
+    if (focused) s.put(y, 0, g.utf8 ? "▶" : ">", Role::accent, true);
     const std::string head = fmt::format("{}/{} UP", up, required);
     s.put(y, x, head, up == required ? Role::ok : Role::warn, true);
     x += text_width(head) + 1;
@@ -353,12 +496,24 @@ double scale_max(const KpiGauge& k, const std::vector<std::optional<double>>& se
     return 10 * step;
 }
 
-void draw_gauge_box(Screen& s, const Rect& r, const Model& m, const KpiGauge& given, bool stale) {
+Sig& operator<<(Sig& sig, const std::vector<std::optional<double>>& series) {
+    for (const auto& v : series)
+        sig << v;
+    return sig << std::uint64_t(series.size());
+}
+
+void draw_gauge_box(Painter& p, int id, const Rect& r, const Model& m, const KpiGauge& given, bool stale,
+                    bool focused) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
     KpiGauge k = given;
     const auto series = series_of(m, given);
     k.hi = scale_max(given, series, m.kpi ? m.kpi->data.now.*(given.member) : std::nullopt);
-    s.frame(r, k.title, stale ? Role::muted : Role::title);
+    Sig sig;
+    sig << (m.kpi ? m.kpi->data.now.*(k.member) : std::nullopt) << k.hi << stale << focused << series;
+    if (!p.need(id, r, sig)) return;
+    p.hit(r, Panel::kpi);
+    s.frame(r, k.title, stale ? Role::muted : focused ? Role::accent : Role::title);
     if (stale && r.w > 12) s.put(r.y + r.h - 1, r.x + 2, " no live data ", Role::muted);
     const Rect in = r.inner();
     if (in.h < 3 || in.w < 10) return;
@@ -394,20 +549,28 @@ void draw_gauge_box(Screen& s, const Rect& r, const Model& m, const KpiGauge& gi
     s.put(in.y + gh + 1, in.x + 1, sparkline(series, in.w - 2, g), Role::graph_start);
 }
 
-void draw_kpis(Screen& s, const Rect& r, const Model& m) {
+void draw_kpis(Painter& p, const Rect& r, const Model& m, bool focused) {
     const bool stale = !m.kpi || m.kpi->data.now.stale;
     const int n = int(m.gauges.size());
     if (n == 0) return;
     const int w = r.w / n;
     for (int i = 0; i < n; ++i) {
         Rect box{r.y, r.x + i * w, r.h, i == n - 1 ? r.w - i * w : w};
-        draw_gauge_box(s, box, m, m.gauges[std::size_t(i)], stale);
+        draw_gauge_box(p, 10 + i, box, m, m.gauges[std::size_t(i)], stale, focused);
     }
 }
 
 // One line per KPI: title, value, meter, sparkline (80x24).
-void draw_kpi_lines(Screen& s, const Rect& r, const Model& m) {
+void draw_kpi_lines(Painter& p, const Rect& r, const Model& m, bool focused) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << focused;
+    for (const auto& k : m.gauges)
+        sig << (m.kpi ? m.kpi->data.now.*(k.member) : std::nullopt) << series_of(m, k);
+    if (!p.need(20, r, sig)) return;
+    p.hit(r, Panel::kpi);
+    if (focused) s.put(r.y, r.x, g.utf8 ? "▶" : ">", Role::accent, true);
     int y = r.y;
     for (const auto& given : m.gauges) {
         if (y >= r.y + r.h) break;
@@ -471,11 +634,56 @@ std::string drain_word(const GroupVerdict& v) {
     return "?";
 }
 
-void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool compact_mode) {
+// Groups in the order asked (kafka.groups), filtered.
+std::vector<const collect::GroupReport*> groups_shown(const Model& m, const UiState& ui) {
+    std::vector<const collect::GroupReport*> v;
+    if (!m.lag) return v;
+    for (const auto& gr : m.lag->data.groups)
+        if (matches(gr.lag.group, ui.filter)) v.push_back(&gr);
+    return v;
+}
+
+// One group on one line: name · status · lag and trend · drain · sparkline, each where it
+// fits; `cursor` marks the selected one.
+void draw_group_line(Painter& p, int y, const Rect& in, int name_w, const Model& m, const collect::GroupReport& gr,
+                     bool cursor) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
+    const auto& v = gr.verdict;
+    const Role st = role_of(v.status);
+    auto prev = m.prev_group_lag.find(gr.lag.group);
+    const char* arrow = trend(double(v.total_lag), prev == m.prev_group_lag.end() ? std::nullopt : prev->second, g);
+    const int gw = std::min(name_w, std::max(8, in.w - 40));
+    int x = in.x + 1;
+    const int right = in.x + in.w - 1;
+    if (cursor) s.put(y, in.x, g.utf8 ? "▶" : ">", Role::accent, true);
+    s.put(y, x, pad(printable(gr.lag.group), gw, g), cursor ? Role::accent : Role::fg, true);
+    x += gw + 1;
+    s.put(y, x, pad(lag_status_name(v.status), 6, g), st, true, right - x);
+    x += 7;
+    s.put(y, x, pad("lag " + thousands(double(v.total_lag)), 13, g, true) + " " + arrow, Role::fg, false, right - x);
+    x += 16;
+    s.put(y, x, pad("drain " + drain_word(v), 15, g), Role::muted, false, std::max(0, right - x));
+    x += 16;
+    if (right - x > 4) {
+        auto hist = m.lag_history.find(gr.lag.group);
+        if (hist != m.lag_history.end())
+            s.put(y, x, sparkline({hist->second.begin(), hist->second.end()}, right - x, g), st);
+    }
+}
+
+// The overview's topics-and-lag panel (framed), or its 80x24 form (groups only).
+void draw_lag(Painter& p, const Rect& r, const Model& m, const UiState& ui, bool compact_mode, bool focused) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << rounds_of(m.lag) << rounds_of(m.workers) << ui.filter << compact_mode << focused;
+    if (!p.need(30, r, sig)) return;
+    p.hit(r, Panel::lag);
     std::string title = "Topics and lag";
     if (m.lag && !m.lag->error.empty()) title += " " + std::string(g.dot()) + " " + m.lag->error;
-    if (!compact_mode) s.frame(r, title, m.lag && !m.lag->error.empty() ? Role::crit : Role::title);
+    if (!compact_mode)
+        s.frame(r, title, m.lag && !m.lag->error.empty() ? Role::crit : focused ? Role::accent : Role::title);
     const Rect in = compact_mode ? r : r.inner();
     if (in.empty()) return;
     int y = in.y;
@@ -484,18 +692,26 @@ void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool 
         return;
     }
     const auto& d = m.lag->data;
-    const int name_w = std::max(12, std::min(28, in.w / 3));
+    const auto groups = groups_shown(m, ui);
+    int name_w = 12;
+    for (auto* gr : groups)
+        name_w = std::max(name_w, text_width(printable(gr->lag.group)));
+    name_w = std::min(name_w, std::max(12, in.w - 41));
     if (!compact_mode) {
-        s.put(y, in.x + 1, pad("TOPIC", name_w, g) + pad("MSG/S", 10, g, true) + pad("P", 4, g, true) +
+        int tw = 12;
+        for (const auto& t : d.kafka.topics)
+            tw = std::max(tw, text_width(t.name));
+        tw = std::min(tw, std::max(12, in.w - 30));
+        s.put(y, in.x + 1, pad("TOPIC", tw, g) + pad("MSG/S", 10, g, true) + pad("P", 4, g, true) +
                                pad("MESSAGES", 12, g, true),
               Role::muted, true);
         ++y;
         for (const auto& t : d.kafka.topics) {
-            if (y >= in.y + in.h - 1 - int(d.groups.size()) * 2) break;
+            if (y >= in.y + in.h - 1 - int(groups.size()) * 2) break;
             if (!matches(t.name, ui.filter)) continue;
             auto rate = d.rates.find(t.name);
             const std::string rs = rate == d.rates.end() ? "-" : thousands(rate->second) + "/s";
-            s.put(y, in.x + 1, pad(t.name, name_w, g) + pad(rs, 10, g, true) +
+            s.put(y, in.x + 1, pad(t.name, tw, g) + pad(rs, 10, g, true) +
                                    pad(std::to_string(t.watermarks.size()), 4, g, true) +
                                    pad(thousands(double(t.messages)), 12, g, true),
                   Role::fg);
@@ -503,32 +719,13 @@ void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool 
         }
         ++y;
     }
-    for (const auto& gr : d.groups) {
+    for (std::size_t i = 0; i < groups.size(); ++i) {
         if (y >= in.y + in.h) break;
-        const auto& v = gr.verdict;
-        const Role st = role_of(v.status);
-        auto prev = m.prev_group_lag.find(gr.lag.group);
-        const char* arrow = trend(double(v.total_lag), prev == m.prev_group_lag.end() ? std::nullopt : prev->second, g);
-        // group · status · lag and trend · drain · sparkline, each only where it fits.
-        const int gw = std::min(name_w, std::max(8, in.w - 40));
-        int x = in.x + 1;
-        const int right = in.x + in.w - 1;
-        s.put(y, x, pad(gr.lag.group, gw, g), Role::fg, true);
-        x += gw + 1;
-        s.put(y, x, pad(lag_status_name(v.status), 6, g), st, true, right - x);
-        x += 7;
-        s.put(y, x, pad("lag " + thousands(double(v.total_lag)), 13, g, true) + " " + arrow, Role::fg, false, right - x);
-        x += 16;
-        s.put(y, x, pad("drain " + drain_word(v), 15, g), Role::muted, false, std::max(0, right - x));
-        x += 16;
-        if (right - x > 4) {
-            auto hist = m.lag_history.find(gr.lag.group);
-            if (hist != m.lag_history.end())
-                s.put(y, x, sparkline({hist->second.begin(), hist->second.end()}, right - x, g), st);
-        }
+        draw_group_line(p, y, in, name_w, m, *groups[i], false);
+        p.hit(Rect{y, in.x, 1, in.w}, Panel::lag, int(i));
         ++y;
         if (!compact_mode && y < in.y + in.h) {
-            s.put(y, in.x + 3, fit(printable(v.reason), in.w - 4, g), Role::muted);
+            s.put(y, in.x + 3, fit(printable(groups[i]->verdict.reason), in.w - 4, g), Role::muted);
             ++y;
         }
     }
@@ -536,6 +733,132 @@ void draw_lag(Screen& s, const Rect& r, const Model& m, const UiState& ui, bool 
     if (const std::string w = workers_line(m, g); !w.empty() && y < in.y + in.h)
         s.put(compact_mode ? y : in.y + in.h - 1, in.x + 1, w,
               m.workers->data.state == "failed" ? Role::crit : Role::accent, false, in.w - 2);
+}
+
+// The lag view's groups: one line each with a cursor, the reason under it.
+void draw_groups(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << rounds_of(m.lag) << rounds_of(m.workers) << ui.filter << ui.focus << ui.selected[int(View::lag)];
+    if (!p.need(31, r, sig)) return;
+    p.hit(r, Panel::groups);
+    std::string title = "Consumer groups";
+    if (m.lag && !m.lag->error.empty()) title += " " + std::string(g.dot()) + " " + m.lag->error;
+    else if (m.lag && m.lag->taken_ms)
+        title += fmt::format(" {} {} topics", g.dot(), m.lag->data.kafka.topics.size());
+    s.frame(r, title, m.lag && !m.lag->error.empty() ? Role::crit : ui.focus == 0 ? Role::accent : Role::title);
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    if (!m.lag || !m.lag->taken_ms) {
+        s.put(in.y, in.x + 1, m.lag && !m.lag->error.empty() ? "Kafka unreachable" : "reading offsets…", Role::muted);
+        return;
+    }
+    const auto groups = groups_shown(m, ui);
+    if (groups.empty()) {
+        s.put(in.y, in.x + 1, m.lag->data.groups.empty() ? "no consumer groups (kafka.groups)" : "no group matches /" + ui.filter,
+              Role::muted);
+        return;
+    }
+    int name_w = 12;
+    for (auto* gr : groups)
+        name_w = std::max(name_w, text_width(printable(gr->lag.group)));
+    name_w = std::min(name_w, std::max(12, in.w - 41));
+    const int sel = std::clamp(ui.selected[int(View::lag)], 0, int(groups.size()) - 1);
+    const int per = in.h >= int(groups.size()) * 2 ? 2 : 1;
+    int y = in.y;
+    for (int i = std::max(0, sel - in.h / per + 1); i < int(groups.size()) && y < in.y + in.h; ++i) {
+        draw_group_line(p, y, in, name_w, m, *groups[std::size_t(i)], i == sel);
+        p.hit(Rect{y, in.x, per, in.w}, Panel::groups, i);
+        ++y;
+        if (per == 2) {
+            const auto& v = groups[std::size_t(i)]->verdict;
+            const auto& gl = groups[std::size_t(i)]->lag;
+            std::string facts = fmt::format("{} {} members {} {}% complete", gl.state,
+                                            gl.members < 0 ? std::string("?") : std::to_string(gl.members), g.dot(),
+                                            int(std::lround(v.complete * 100)));
+            s.put(y, in.x + 3, facts + " " + g.dot() + " " + printable(v.reason), Role::muted, false, in.w - 4);
+            ++y;
+        }
+    }
+}
+
+// The selected group's partitions: offsets, status, rates, and a bar per partition in
+// proportion to the group's largest lag, so one slow partition stands out.
+void draw_partitions(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << rounds_of(m.lag) << ui.filter << ui.focus << ui.selected[int(View::lag)] << ui.partition << ui.zoom;
+    if (!p.need(32, r, sig)) return;
+    p.hit(r, Panel::partitions);
+    const auto groups = groups_shown(m, ui);
+    if (groups.empty()) {
+        s.frame(r, "Partitions");
+        return;
+    }
+    const auto& gr = *groups[std::size_t(std::clamp(ui.selected[int(View::lag)], 0, int(groups.size()) - 1))];
+    const auto& parts = gr.lag.partitions;
+    const auto& verdicts = gr.verdict.partitions;
+    std::int64_t max_lag = 0;
+    for (const auto& pl : parts)
+        max_lag = std::max(max_lag, pl.lag);
+    std::string title = fmt::format("Partitions of {} {} {}", printable(gr.lag.group), g.dot(), parts.size());
+    if (gr.verdict.maxlag && *gr.verdict.maxlag < parts.size())
+        title += fmt::format(" {} most behind: {} [{}] lag {}", g.dot(), printable(parts[*gr.verdict.maxlag].topic),
+                             parts[*gr.verdict.maxlag].partition, thousands(double(max_lag)));
+    s.frame(r, title, ui.focus == 1 ? Role::accent : Role::title);
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    if (parts.empty()) {
+        s.put(in.y, in.x + 1, "the group has no committed offsets on any topic yet", Role::muted);
+        return;
+    }
+    int tw = 8;
+    for (const auto& pl : parts)
+        tw = std::max(tw, text_width(printable(pl.topic)) + 5);
+    tw = std::min(tw, 32);
+    const int fixed = tw + 7 + 12 + 12 + 11 + 10 + 10 + 2;
+    const int bar_w = std::clamp(in.w - fixed - 2, 0, 40);
+    const bool rates = in.w >= tw + 7 + 12 + 12 + 11 + 2 + 20;
+    s.put(in.y, in.x + 1,
+          pad("PARTITION", tw, g) + pad("STATUS", 7, g) + pad("COMMITTED", 12, g, true) + pad("HIGH", 12, g, true) +
+              pad("LAG", 11, g, true) + (bar_w > 0 ? " " + pad("SKEW", bar_w, g) : "") +
+              (rates ? pad("MSG/S", 10, g, true) + pad("DRAIN/S", 10, g, true) : ""),
+          Role::muted, true);
+    const int rows = in.h - 1;
+    const int sel = std::clamp(ui.partition, 0, int(parts.size()) - 1);
+    const int first = ui.focus == 1 ? std::max(0, sel - rows + 1) : 0;
+    int y = in.y + 1;
+    for (int i = first; i < int(parts.size()) && y < in.y + in.h; ++i, ++y) {
+        const auto& pl = parts[std::size_t(i)];
+        const PartitionVerdict* pv = std::size_t(i) < verdicts.size() ? &verdicts[std::size_t(i)] : nullptr;
+        const bool here = ui.focus == 1 && i == sel;
+        if (here) s.put(y, in.x, g.utf8 ? "▶" : ">", Role::accent, true);
+        const Role st = pv ? role_of(pv->status) : Role::muted;
+        const std::string status = !pl.error.empty() ? "ERR" : pv && pv->no_commit ? "none" : pv ? lag_status_name(pv->status) : "?";
+        int x = in.x + 1;
+        s.put(y, x, pad(fmt::format("{} [{}]", printable(pl.topic), pl.partition), tw, g), here ? Role::accent : Role::fg);
+        x += tw;
+        s.put(y, x, pad(status, 7, g), st, true);
+        x += 7;
+        s.put(y, x, pad(pl.committed < 0 ? "-" : thousands(double(pl.committed)), 12, g, true) +
+                        pad(pl.high < 0 ? "-" : thousands(double(pl.high)), 12, g, true) +
+                        pad(pl.lag < 0 ? "-" : thousands(double(pl.lag)), 11, g, true),
+              Role::fg);
+        x += 35;
+        if (bar_w > 0) {
+            const double frac = max_lag > 0 && pl.lag > 0 ? double(pl.lag) / double(max_lag) : 0;
+            s.put(y, x + 1, bar(frac, bar_w, g), pl.lag > 0 && pl.lag == max_lag ? st : Role::gauge_low);
+            x += bar_w + 1;
+        }
+        if (rates && pv) {
+            auto rate = [&](const std::optional<double>& v) { return v ? fmt::format("{:.1f}", *v) : std::string("-"); };
+            s.put(y, x, pad(rate(pv->consume_rate), 10, g, true) + pad(rate(pv->drain_rate), 10, g, true), Role::muted);
+        }
+        if (!pl.error.empty() && y + 1 < in.y + in.h) s.put(++y, in.x + 3, printable(pl.error), Role::crit, false, in.w - 4);
+        p.hit(Rect{y, in.x, 1, in.w}, Panel::partitions, i);
+    }
 }
 
 // ---- regions --------------------------------------------------------------------------
@@ -547,21 +870,13 @@ std::string num_or_dash(std::optional<double> v) {
     return thousands(*v);
 }
 
-void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, int limit) {
-    const Glyphs& g = s.glyphs();
-    static const char* kSortNames[] = {"worst first", "by region", "by events/min", "by users",
-                                       "by revenue", "by error rate", "by p95"};
-    s.frame(r, fmt::format("Regions {} {} {} < > sort", g.dot(), kSortNames[std::clamp(ui.region_sort, 0, 6)], g.dot()));
-    const Rect in = r.inner();
-    if (in.empty()) return;
-    if (!m.kpi || m.kpi->data.regions.empty()) {
-        s.put(in.y, in.x + 1, m.kpi && !m.kpi->error.empty() ? "Redis unreachable" : "no regions yet", Role::muted);
-        return;
-    }
+// Regions worst first, or by the column picked with < and > (numbers largest first;
+// again on the same column reverses), filtered.
+std::vector<const RegionHealth*> regions_shown(const Model& m, const UiState& ui) {
     std::vector<const RegionHealth*> rows;
+    if (!m.kpi) return rows;
     for (const auto& reg : m.kpi->data.regions)
         if (matches(reg.region, ui.filter)) rows.push_back(&reg);
-    // Worst first, or by the column picked with < and > (numbers largest first).
     const int sort = std::clamp(ui.region_sort, 0, 6);
     std::stable_sort(rows.begin(), rows.end(), [&](auto* a, auto* b) {
         if (sort == 1) return a->region < b->region;
@@ -572,6 +887,31 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
         if (region_rank(a->health) != region_rank(b->health)) return region_rank(a->health) < region_rank(b->health);
         return a->events_1m.value_or(0) > b->events_1m.value_or(0);
     });
+    if (ui.reverse && sort != 0) std::reverse(rows.begin(), rows.end());
+    return rows;
+}
+
+void draw_regions(Painter& p, const Rect& r, const Model& m, const UiState& ui, bool cursor, bool focused) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << rounds_of(m.kpi) << ui.filter << ui.region_sort << ui.reverse << cursor << focused
+        << ui.selected[int(View::geo)];
+    if (!p.need(40, r, sig)) return;
+    p.hit(r, Panel::regions);
+    static const char* kSortNames[] = {"worst first", "by region", "by events/min", "by users",
+                                       "by revenue", "by error rate", "by p95"};
+    s.frame(r,
+            fmt::format("Regions {} {}{} {} < > sort", g.dot(), kSortNames[std::clamp(ui.region_sort, 0, 6)],
+                        ui.reverse && ui.region_sort ? " (reversed)" : "", g.dot()),
+            focused ? Role::accent : Role::title);
+    const Rect in = r.inner();
+    if (in.empty()) return;
+    if (!m.kpi || m.kpi->data.regions.empty()) {
+        s.put(in.y, in.x + 1, m.kpi && !m.kpi->error.empty() ? "Redis unreachable" : "no regions yet", Role::muted);
+        return;
+    }
+    const auto rows = regions_shown(m, ui);
     int name_w = 6;
     for (auto* reg : rows)
         name_w = std::max(name_w, text_width(printable(reg->region)));
@@ -585,7 +925,7 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
           Role::muted, true);
     int y = in.y + 1, shown = 0;
     for (auto* reg : rows) {
-        if (y >= in.y + in.h || (limit > 0 && shown >= limit)) break;
+        if (y >= in.y + in.h) break;
         const Role hr = role_of_region(reg->health);
         const char* glyph = reg->health == "ok" ? g.ok() : reg->health == "warn" ? g.warn() : reg->health == "crit" ? g.crit() : g.unknown();
         auto prev = m.prev_regions.find(reg->region);
@@ -593,7 +933,10 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
         std::string err = "-";
         if (reg->error_rate && std::isfinite(*reg->error_rate))
             err = *reg->error_rate > 1 ? ">100" : fmt::format("{:.2f}", *reg->error_rate * 100);
-        s.put(y, in.x + 1, pad(printable(reg->region), name_w, g), Role::fg, true);
+        const bool here = cursor && shown == std::clamp(ui.selected[int(View::geo)], 0, int(rows.size()) - 1);
+        if (here) s.put(y, in.x, g.utf8 ? "▶" : ">", Role::accent, true);
+        s.put(y, in.x + 1, pad(printable(reg->region), name_w, g), here ? Role::accent : Role::fg, true);
+        p.hit(Rect{y, in.x, 1, in.w}, Panel::regions, shown);
         s.put(y, in.x + 2 + name_w, std::string(glyph) + " " + pad(reg->health, 5, g), hr, true);
         s.put(y, in.x + 9 + name_w,
               pad(num_or_dash(reg->events_1m), 8, g, true) +
@@ -607,8 +950,13 @@ void draw_regions(Screen& s, const Rect& r, const Model& m, const UiState& ui, i
 
 // ---- workers --------------------------------------------------------------------------
 
-void draw_workers(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
+void draw_workers(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << rounds_of(m.workers) << ui.filter;
+    if (!p.need(50, r, sig)) return;
+    p.hit(r, Panel::workers);
     const auto* d = m.workers ? &m.workers->data : nullptr;
     std::string title = "Workers";
     if (d) title += fmt::format(" {} {} {} {}", g.dot(), d->source, g.dot(), d->state);
@@ -656,8 +1004,14 @@ void draw_workers(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
 
 // ---- log ------------------------------------------------------------------------------
 
-void draw_log(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
+void draw_log(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
+    Screen& s = p.s;
     const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << std::uint64_t(m.log.size()) << (m.log.empty() ? std::int64_t(0) : m.log.back().ms)
+        << (m.log.empty() ? std::string() : m.log.back().text) << ui.filter << ui.scroll;
+    if (!p.need(60, r, sig)) return;
+    p.hit(r, Panel::log);
     s.frame(r, "Log " + std::string(g.dot()) + " state changes, newest last");
     const Rect in = r.inner();
     std::vector<const LogLine*> lines;
@@ -675,33 +1029,28 @@ void draw_log(Screen& s, const Rect& r, const Model& m, const UiState& ui) {
     if (lines.empty()) s.put(in.y, in.x + 1, "nothing has happened yet", Role::muted);
 }
 
-void draw_help(Screen& s) {
+// Every key and command from the registry, with the keys as bound now; the rows that do
+// not fit are cut with a note.
+void draw_help(Screen& s, const UiState& ui) {
     const Glyphs& g = s.glyphs();
-    const std::vector<std::pair<std::string, std::string>> keys = {
-        {"1-7", "overview, services, lag, kpi, geo, workers, log"},
-        {":worker start N", "host N streaming worker threads in this console"},
-        {":worker stop", "stop them (flush, commit; asks first; refused under --readonly)"},
-        {":", "command line (Tab completes, Up/Down history, Ctrl-R search)"},
-        {"/", "filter the current table (substring; !text inverts)"},
-        {"Esc", "clear the filter, close help"},
-        {"-", "previous view"},
-        {"Up Down j k", "services: move the cursor (its probe in full below); elsewhere scroll"},
-        {"< >", "sort the regions by the previous / next column"},
-        {"?", "this help"},
-        {"q", "quit (also :q, Ctrl-C)"},
-        {":theme NAME", "switch theme (default, light, solarized-dark, gruvbox, high-contrast, mono)"},
-        {":refresh S", "collector interval in seconds"},
-    };
-    const int w = std::min(s.cols() - 4, 84), h = int(keys.size()) + 4;
+    const auto& rows = ui.help_rows;
+    const int w = std::min(s.cols() - 4, 92);
+    const int h = std::min(int(rows.size()) + 4, s.rows() - 2);
     const Rect r{(s.rows() - h) / 2, (s.cols() - w) / 2, h, w};
     for (int y = r.y; y < r.y + r.h; ++y)
         s.fill_row(y, r.x, r.w, Role::bg);
-    s.frame(r, "Keys and commands");
+    s.frame(r, "Keys and commands " + std::string(g.dot()) + " any key closes");
+    int kw = 8;
+    for (const auto& [k, v] : rows)
+        kw = std::max(kw, std::min(26, text_width(k)));
     int y = r.y + 2;
-    for (const auto& [k, v] : keys) {
-        s.put(y, r.x + 2, pad(k, 14, g), Role::accent, true);
-        s.put(y, r.x + 16, v, Role::fg, false, r.w - 18);
-        ++y;
+    for (std::size_t i = 0; i < rows.size() && y < r.y + r.h - 1; ++i, ++y) {
+        if (y == r.y + r.h - 2 && i + 1 < rows.size()) {
+            s.put(y, r.x + 2, fmt::format("… {} more in man ebapctl (CONSOLE)", rows.size() - i), Role::muted);
+            break;
+        }
+        s.put(y, r.x + 2, pad(rows[i].first, kw, g), Role::accent, true);
+        s.put(y, r.x + 4 + kw, rows[i].second, Role::fg, false, r.w - 6 - kw);
     }
 }
 
@@ -727,70 +1076,142 @@ const char* view_name(View v) {
     return "overview";
 }
 
-void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now) {
-    s.clear();
+std::vector<std::string> shown_names(const Model& m, const UiState& ui, View v) {
+    std::vector<std::string> out;
+    if (v == View::services)
+        for (auto* svc : services_shown(m, ui))
+            out.push_back(svc->name);
+    if (v == View::lag)
+        for (auto* gr : groups_shown(m, ui))
+            out.push_back(gr->lag.group);
+    if (v == View::geo)
+        for (auto* r : regions_shown(m, ui))
+            out.push_back(r->region);
+    return out;
+}
+
+Sources sources_of(View v) {
+    switch (v) {
+    case View::overview:
+        return {true, true, true, true};
+    case View::services:
+        return {true, false, false, false};
+    case View::lag:
+        return {false, true, false, true};
+    case View::kpi:
+    case View::geo:
+        return {false, false, true, false};
+    case View::workers:
+        return {false, false, false, true};
+    case View::log:
+        break;
+    }
+    return {};
+}
+
+const Hit* Frame::at(int y, int x) const {
+    const Hit* best = nullptr;
+    for (const auto& [id, list] : hits)
+        for (const auto& h : list)
+            if (y >= h.r.y && y < h.r.y + h.r.h && x >= h.r.x && x < h.r.x + h.r.w &&
+                (!best || h.r.h * h.r.w < best->r.h * best->r.w))
+                best = &h;
+    return best;
+}
+
+void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame& frame) {
     const int rows = s.rows(), cols = s.cols();
+    // What every widget reads besides its own data: when it changes, all redraw.
+    Sig layout;
+    layout << rows << cols << int(ui.view) << ui.help << ui.zoom << ui.focus << std::uint64_t(s.theme_version())
+           << std::uint64_t(m.gauges.size()) << std::uint64_t(m.health ? m.health->data.services.size() : 0)
+           << std::uint64_t(m.lag ? m.lag->data.groups.size() : 0);
+    const bool fresh = layout.h != frame.layout || ui.help;
+    if (fresh) {
+        s.clear();
+        frame.sig.clear();
+        frame.hits.clear();
+        frame.layout = layout.h;
+    }
+    frame.drawn = 0;
+    Painter p{s, frame, fresh};
     if (cols < kMinCols || rows < kMinRows) {
-        const std::string msg = fmt::format("ebapctl needs at least {}x{} (this is {}x{})", kMinCols, kMinRows, cols, rows);
-        s.put(rows / 2, std::max(0, (cols - text_width(msg)) / 2), msg, Role::warn, true);
+        if (fresh) {
+            const std::string msg =
+                fmt::format("ebapctl needs at least {}x{} (this is {}x{})", kMinCols, kMinRows, cols, rows);
+            s.put(rows / 2, std::max(0, (cols - text_width(msg)) / 2), msg, Role::warn, true);
+        }
         s.show();
         return;
     }
-    draw_header(s, m, now);
+    draw_header(p, m, now);
     const Rect body{1, 0, rows - 2, cols};
+    const Panel focus = kOverviewPanels[std::clamp(ui.focus, 0, 3)];
     switch (ui.view) {
     case View::overview: {
         const bool small = rows < 34 || cols < 110;
         if (small) {
             // 80x24: a one-line service summary, KPI meters, the groups, the worst regions.
-            draw_service_summary(s, 1, m, now);
-            draw_kpi_lines(s, Rect{2, 0, int(m.gauges.size()), cols}, m);
+            draw_service_summary(p, 1, m, now, focus == Panel::services);
+            draw_kpi_lines(p, Rect{2, 0, int(m.gauges.size()), cols}, m, focus == Panel::kpi);
             const int y = 3 + int(m.gauges.size());
             const int groups = m.lag ? std::max<int>(1, int(m.lag->data.groups.size())) : 1;
             const int lag_h = std::min(groups, std::max(1, (rows - y - 4) / 2)) + 1;
-            draw_lag(s, Rect{y, 0, lag_h, cols}, m, ui, true);
-            draw_regions(s, Rect{y + lag_h, 0, rows - 1 - (y + lag_h), cols}, m, ui, 0);
+            draw_lag(p, Rect{y, 0, lag_h, cols}, m, ui, true, focus == Panel::lag);
+            draw_regions(p, Rect{y + lag_h, 0, rows - 1 - (y + lag_h), cols}, m, ui, false, focus == Panel::regions);
         } else {
             const std::size_t n = m.health ? m.health->data.services.size() : 1;
             const int svc_cols = cols >= 152 ? 3 : 2;
             const int svc_h = std::min<int>(int((n + svc_cols - 1) / svc_cols) + 2, rows / 3);
-            draw_services(s, Rect{1, 0, svc_h, cols}, m, ui, now);
+            draw_services(p, Rect{1, 0, svc_h, cols}, m, ui, now, false, focus == Panel::services);
             const int kpi_h = std::min(11, std::max(7, (rows - svc_h) / 3));
-            draw_kpis(s, Rect{1 + svc_h, 0, kpi_h, cols}, m);
+            draw_kpis(p, Rect{1 + svc_h, 0, kpi_h, cols}, m, focus == Panel::kpi);
             const int y = 1 + svc_h + kpi_h, h = rows - 1 - y;
             const int lw = cols * 52 / 100;
-            draw_lag(s, Rect{y, 0, h, lw}, m, ui, false);
-            draw_regions(s, Rect{y, lw, h, cols - lw}, m, ui, 0);
+            draw_lag(p, Rect{y, 0, h, lw}, m, ui, false, focus == Panel::lag);
+            draw_regions(p, Rect{y, lw, h, cols - lw}, m, ui, false, focus == Panel::regions);
         }
         break;
     }
     case View::services: {
+        if (ui.zoom) {
+            draw_service_detail(p, body, m, ui, now);
+            break;
+        }
         const std::size_t n = m.health ? m.health->data.services.size() : 1;
         const int svc_cols = cols >= 152 ? 3 : cols >= 102 ? 2 : 1;
         const int board_h = std::min<int>(int((n + svc_cols - 1) / svc_cols) + 2, body.h - 9);
-        draw_services(s, Rect{body.y, 0, board_h, cols}, m, ui, now, true);
-        draw_service_detail(s, Rect{body.y + board_h, 0, body.h - board_h, cols}, m, ui, now);
+        draw_services(p, Rect{body.y, 0, board_h, cols}, m, ui, now, true, false);
+        draw_service_detail(p, Rect{body.y + board_h, 0, body.h - board_h, cols}, m, ui, now);
         break;
     }
-    case View::lag:
-        draw_lag(s, body, m, ui, false);
+    case View::lag: {
+        if (ui.zoom) {
+            draw_partitions(p, body, m, ui);
+            break;
+        }
+        const int n = m.lag ? int(m.lag->data.groups.size()) : 1;
+        const int groups_h = std::clamp(n * 2 + 2, 4, body.h / 2);
+        draw_groups(p, Rect{body.y, 0, groups_h, cols}, m, ui);
+        draw_partitions(p, Rect{body.y + groups_h, 0, body.h - groups_h, cols}, m, ui);
         break;
+    }
     case View::kpi:
-        draw_kpis(s, Rect{1, 0, std::min(rows - 2, 16), cols}, m);
-        if (rows > 20) draw_kpi_lines(s, Rect{18, 0, rows - 19, cols}, m);
+        draw_kpis(p, Rect{1, 0, std::min(rows - 2, 16), cols}, m, false);
+        if (rows > 20) draw_kpi_lines(p, Rect{18, 0, rows - 19, cols}, m, false);
         break;
     case View::geo:
-        draw_regions(s, body, m, ui, 0);
+        draw_regions(p, body, m, ui, true, false);
         break;
     case View::workers:
-        draw_workers(s, body, m, ui);
+        draw_workers(p, body, m, ui);
         break;
     case View::log:
-        draw_log(s, body, m, ui);
+        draw_log(p, body, m, ui);
         break;
     }
-    draw_keys(s, ui);
-    if (ui.help) draw_help(s);
+    draw_keys(p, ui);
+    if (ui.help) draw_help(s, ui);
     s.show();
 }
 

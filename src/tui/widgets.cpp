@@ -142,6 +142,24 @@ Meter meter(double value, double lo, double hi, int width, const Glyphs& g) {
     return m;
 }
 
+std::string bar(double fraction, int width, const Glyphs& g) {
+    width = std::max(0, width);
+    const double f = std::isfinite(fraction) ? std::clamp(fraction, 0.0, 1.0) : 0;
+    std::string out;
+    if (!g.utf8) {
+        const int n = static_cast<int>(std::lround(f * width));
+        return std::string(std::size_t(n), '#') + std::string(std::size_t(width - n), ' ');
+    }
+    static const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    const int eighths = static_cast<int>(std::lround(f * width * 8));
+    int cells = 0;
+    for (; cells < eighths / 8; ++cells)
+        out += "█";
+    if (eighths % 8 && cells < width) out += kEighths[eighths % 8], ++cells;
+    out += std::string(std::size_t(width - cells), ' ');
+    return out;
+}
+
 CellRows gauge(const GaugeSpec& s, int width, int height, const Glyphs& g) {
     CellRows rows(std::size_t(std::max(0, height)), std::vector<Cell>(std::size_t(std::max(0, width))));
     if (width < 3 || height < 2) return rows;

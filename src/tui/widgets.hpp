@@ -55,6 +55,10 @@ struct Meter {
 };
 Meter meter(double value, double lo, double hi, int width, const Glyphs& g);
 
+// A bar of `width` cells for a fraction 0..1, in eighths of a cell (▏▎▍▌▋▊▉█) so small
+// differences show; ASCII: '#' cells. Padded with spaces to `width`.
+std::string bar(double fraction, int width, const Glyphs& g);
+
 // One cell of a drawn widget.
 struct Cell {
     std::string glyph = " ";

@@ -25,6 +25,7 @@ HealthData HealthCollector::collect(const Snapshot<HealthData>* previous) {
             previous && i < previous->data.services.size() ? &previous->data.services[i] : nullptr;
         if (before) {
             h.history = before->history;
+            h.latency = before->latency;
             h.since_ms = before->result.state == h.result.state ? before->since_ms
                                                                  : h.result.at_ms;
         } else if (auto it = seed_.find(s.name);
@@ -35,6 +36,9 @@ HealthData HealthCollector::collect(const Snapshot<HealthData>* previous) {
         }
         h.history.push_back(h.result.state);
         if (h.history.size() > kHealthHistory) h.history.erase(h.history.begin());
+        const bool answered = h.result.state == Health::Up || h.result.state == Health::Degraded;
+        h.latency.push_back(answered ? std::optional<double>(h.result.latency_ms) : std::nullopt);
+        if (h.latency.size() > kHealthHistory) h.latency.erase(h.latency.begin());
         if (!s.optional && h.result.state != Health::Up) d.healthy = false;
         d.services.push_back(std::move(h));
     }

@@ -6,6 +6,7 @@
 #include "core/probe/probe.hpp"
 
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace ebap::collect {
@@ -16,6 +17,7 @@ struct ServiceHealth {
     ProbeResult result;
     std::int64_t since_ms = 0;   // last state change (or the first probe)
     std::vector<Health> history; // oldest first, at most kHealthHistory
+    std::vector<std::optional<double>> latency; // the same probes' latency, ms (none: no answer)
 };
 inline constexpr std::size_t kHealthHistory = 60;
 
