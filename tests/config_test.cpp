@@ -1,6 +1,8 @@
 // Configuration: defaults, file values with their file:line origin, environment
-// overrides, bad files reported with file:line:column and key, unknown keys.
+// overrides, bad files reported with file:line:column and key, unknown keys, the geo map's
+// region coordinates.
 #include "core/config/config.hpp"
+#include "core/config/region_coords.hpp"
 #include "core/base/error.hpp"
 
 #include <gtest/gtest.h>
@@ -210,4 +212,48 @@ TEST_F(ConfigTest, ADirectoryIsNotAMissingFile) {
                   (dir / "missing.toml").string() + ": configuration file not found");
     }
     fs::remove_all(dir);
+}
+
+// [geo.coords] places regions on the geo view's map: on top of the built-in names, an
+// entry overrides one and adds others; a point off the globe names its file:line.
+TEST_F(ConfigTest, GeoCoordsOverrideAndExtendTheBuiltInRegions) {
+    Config c = Config::from_toml("[geo.coords]\nus-east = [40.7, -74]\n\"lab 1\" = [-33.9, 18.4]\n"
+                                 "edge = [-90, 180]\n",
+                                 "g.toml");
+    EXPECT_TRUE(c.warnings().empty());
+    EXPECT_EQ(c.value("geo.coords").origin, "g.toml:1");
+    // TOML tables have no order: the entries come by name.
+    EXPECT_EQ(c.list("geo.coords"),
+              (std::vector<std::string>{"edge=-90,180", "lab 1=-33.9,18.4", "us-east=40.7,-74"}));
+    const auto coords = region_coords(c);
+    EXPECT_EQ(coords.at("us-east"), (GeoPoint{40.7, -74}));      // overridden
+    EXPECT_EQ(coords.at("lab 1"), (GeoPoint{-33.9, 18.4}));      // added
+    EXPECT_EQ(coords.at("eu-west"), (GeoPoint{53.35, -6.26}));   // built in: Ireland
+    EXPECT_EQ(coords.at("ap-northeast"), (GeoPoint{35.68, 139.69}));
+    // Without the table: every generator region is built in.
+    const auto builtin = region_coords(Config::defaults());
+    for (const char* r : {"us-east", "us-west", "eu-west", "eu-central", "ap-south", "ap-northeast", "sa-east"})
+        EXPECT_EQ(builtin.count(r), 1u) << r;
+    EXPECT_EQ(builtin.at("us-east"), (GeoPoint{39.04, -77.49}));
+    // The same table inline under [geo].
+    EXPECT_EQ(Config::from_toml("[geo]\ncoords = { x = [1, 2] }\n", "i.toml").list("geo.coords"),
+              std::vector<std::string>{"x=1,2"});
+}
+
+TEST_F(ConfigTest, GeoCoordsOutOfRangeNameFileAndLine) {
+    EXPECT_EQ(load_error("[geo.coords]\nus-east = [39, -77]\nnowhere = [95, 10]\n"),
+              "cfg.toml:3: key 'geo.coords.nowhere' latitude must be a number from -90 to 90, got '95'");
+    EXPECT_EQ(load_error("[geo.coords]\n\nfar = [10, -180.5]\n"),
+              "cfg.toml:3: key 'geo.coords.far' longitude must be a number from -180 to 180, got '-180.5'");
+    EXPECT_EQ(load_error("[geo.coords]\nnan = [nan, 0]\n"),
+              "cfg.toml:2: key 'geo.coords.nan' latitude must be a number from -90 to 90, got 'nan'");
+    EXPECT_EQ(load_error("[geo.coords]\nbad = \"39,-77\"\n"),
+              "cfg.toml:2:7: key 'geo.coords.bad' must be [LAT, LON] in degrees");
+    EXPECT_EQ(load_error("[geo.coords]\nshort = [39]\n"),
+              "cfg.toml:2:9: key 'geo.coords.short' must be [LAT, LON] in degrees");
+    EXPECT_EQ(load_error("[geo]\ncoords = [39, -77]\n"),
+              "cfg.toml:2:10: key 'geo.coords' must be a table of NAME = [LAT, LON]");
+    Config c = Config::from_toml("[geo]\ncoord = 1\n", "w.toml");
+    ASSERT_EQ(c.warnings().size(), 1u);
+    EXPECT_NE(c.warnings()[0].find("did you mean 'geo.coords'"), std::string::npos) << c.warnings()[0];
 }

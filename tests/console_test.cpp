@@ -12,11 +12,13 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <iterator>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 namespace ebap::test {
@@ -328,6 +330,96 @@ TEST_F(Console, NoColorAndAsciiLocaleStillShowStateInWords) {
     EXPECT_TRUE(has(plain, "x nothing-here DOWN connection refused")) << plain;
     EXPECT_TRUE(has(plain, "+-")) << plain;
     tmux.keys({"C-c"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
+}
+
+// The geo view: the regions table and a braille world map below it, each region a marker
+// in its health's shape with its name beside it; a region the configuration places
+// ([geo.coords]) is on the map, one nobody placed is listed under it.
+namespace {
+// The pane's lines from the map frame's title down.
+std::vector<std::string> map_lines(const std::string& pane) {
+    std::vector<std::string> lines;
+    std::istringstream in(pane);
+    bool on = false;
+    for (std::string line; std::getline(in, line);) {
+        on = on || line.find(" Map ") != std::string::npos;
+        if (on) lines.push_back(line);
+    }
+    return lines;
+}
+bool any_line(const std::vector<std::string>& lines, const std::regex& re) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return std::regex_search(l, re); });
+}
+} // namespace
+
+TEST_F(Console, GeoViewPutsTheRegionsOnAWorldMap) {
+    RedisClient r(RedisOptions{.host = redis_.host(), .port = redis_.port()});
+    r.command({"SADD", "ebap:regions", "lab-north", "moon-base"});
+    for (const auto& [name, health] : {std::pair{"lab-north", "crit"}, std::pair{"moon-base", "ok"}})
+        r.command({"HSET", std::string("ebap:region:") + name, "health", health, "events_1m", "10",
+                   "updated_ms", std::to_string(wall_ms())});
+    std::ofstream(dir_.file("ebapctl.toml"), std::ios::app) << "[geo.coords]\nlab-north = [64.1, -21.9]\n";
+    Tmux tmux("ebap-console-geo-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    tmux.keys({"5"});
+    std::string pane;
+    const auto map_ready = [](const std::string& p) {
+        const auto lines = map_lines(p);
+        return has(p, "Map · 3 of 4 regions") && any_line(lines, std::regex("\u28ff")) &&
+               any_line(lines, std::regex("● us-east|us-east ●")) &&
+               any_line(lines, std::regex("▲ eu-west|eu-west ▲")) &&
+               any_line(lines, std::regex("✖ lab-north|lab-north ✖")) &&
+               any_line(lines, std::regex("not on the map: moon-base"));
+    };
+    ASSERT_TRUE(tmux.wait_for(map_ready, &pane)) << pane;
+    // The table is still there above it, worst first, and nothing of the map is drawn
+    // into it or over the frame.
+    EXPECT_TRUE(std::regex_search(pane, std::regex(R"(lab-north\s+✖ crit)"))) << pane;
+    EXPECT_LT(pane.find("lab-north"), pane.find(" Map ")) << pane;
+    for (const auto& line : map_lines(pane))
+        EXPECT_TRUE(line.rfind("│", 0) == 0 || line.rfind("╭", 0) == 0 || line.rfind("╰", 0) == 0 ||
+                    line.rfind(" 1 overview", 0) == 0 || line.find_first_not_of(' ') == std::string::npos)
+            << line;
+    // The `/` filter keeps only what it matches, on the map too.
+    tmux.keys({"/"});
+    tmux.literal("eu");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            const auto lines = map_lines(p);
+            return has(p, "Map · 1 of 1 regions") && any_line(lines, std::regex("eu-west")) &&
+                   !any_line(lines, std::regex("us-east|lab-north|moon-base"));
+        },
+        &pane))
+        << pane;
+    tmux.keys({"Escape"});
+    // 80x24: a smaller map, still with every placed region.
+    tmux.resize(80, 24);
+    ASSERT_TRUE(tmux.wait_for(map_ready, &pane)) << pane;
+    tmux.keys({"q"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
+}
+
+TEST_F(Console, GeoMapInAsciiWithoutColour) {
+    Tmux tmux("ebap-console-geo-nc-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C LC_ALL=C NO_COLOR=1"), 100, 30);
+    tmux.keys({"5"});
+    std::string pane;
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            const auto lines = map_lines(p);
+            return has(p, "Map | 2 of 2 regions") && any_line(lines, std::regex(":::")) &&
+                   any_line(lines, std::regex(R"(\* us-east|us-east \*)")) &&
+                   any_line(lines, std::regex("! eu-west|eu-west !"));
+        },
+        &pane))
+        << pane;
+    for (unsigned char c : pane)
+        ASSERT_LT(c, 0x80) << pane;
+    tmux.keys({"q"});
     ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
     EXPECT_EQ(exit_status(), "0");
 }

@@ -1,5 +1,7 @@
-// The man page documents every subcommand --help names, and mandoc's linter
-// finds nothing above style level.
+// The man page documents every subcommand --help names, every configuration key and
+// the geo map's built-in region names, and mandoc's linter finds nothing above style
+// level.
+#include "core/config/region_coords.hpp"
 #include "support/cli_run.hpp"
 #include "core/config/config.hpp"
 #include "tui/actions.hpp"
@@ -110,4 +112,22 @@ TEST(ManPage, EveryKeyedActionHasItsConfigKey) {
             known = known || std::string(k.key) == "console.keys." + c.name;
         EXPECT_TRUE(known) << "console.keys." << c.name;
     }
+}
+
+namespace {
+std::string man_section(const std::string& name) {
+    const std::string man = man_page();
+    const auto at = man.find(".Sh " + name);
+    if (at == std::string::npos) return {};
+    return man.substr(at, man.find(".Sh ", at + 4) - at);
+}
+} // namespace
+
+TEST(ManPage, DocumentsEveryConfigurationKey) {
+    const std::string section = man_section("CONFIGURATION");
+    ASSERT_FALSE(section.empty());
+    for (const auto& k : ebap::config_keys())
+        EXPECT_NE(section.find(k.key), std::string::npos) << k.key;
+    for (const auto& r : ebap::builtin_region_coords())
+        EXPECT_NE(section.find(std::string(".Li ") + r.name + "\n"), std::string::npos) << r.name;
 }

@@ -1,6 +1,8 @@
 // The console's widgets and themes as pure functions, at several sizes: text fitted by
 // display width (wide characters never split), sparklines, meters, the semicircular
-// gauge, large digits, and btop-format themes with their errors by file:line.
+// gauge, large digits, the braille world map, and btop-format themes with their errors by
+// file:line.
+#include "tui/map.hpp"
 #include "tui/theme.hpp"
 #include "tui/widgets.hpp"
 
@@ -176,4 +178,181 @@ TEST_F(Utf8, WrapCutsAtSpacesAndEndsInAnEllipsis) {
     EXPECT_EQ(wrap("東京東京東京", 4, 5, u), (std::vector<std::string>{"東京", "東京", "東京"}));
     EXPECT_TRUE(wrap("", 4, 5, u).empty());
 }
+} // namespace ebap::tui
+
+namespace ebap::tui {
+namespace {
+
+int row_width(const std::vector<Cell>& row) {
+    int w = 0;
+    for (const auto& c : row)
+        w += text_width(c.glyph);
+    return w;
+}
+
+const Cell& cell_at(const CellRows& map, double lat, double lon) {
+    const auto at = map_cell(lat, lon, int(map[0].size()), int(map.size()));
+    EXPECT_TRUE(at) << lat << "," << lon;
+    return map[std::size_t(at->row)][std::size_t(at->col)];
+}
+
+} // namespace
+
+// The embedded GSHHG mask (data/landmask-0.5deg.pbm): its size, a land share near Earth's
+// (Antarctica included), and places everyone knows. Lakes are water.
+TEST(Map, LandMaskIsTheEmbeddedGshhgGrid) {
+    const LandMask& m = land_mask();
+    ASSERT_EQ(m.width, 720);
+    ASSERT_EQ(m.height, 360);
+    const auto land = std::count(m.land.begin(), m.land.end(), true);
+    EXPECT_GT(double(land) / double(m.land.size()), 0.30);
+    EXPECT_LT(double(land) / double(m.land.size()), 0.37);
+    EXPECT_TRUE(is_land(0, 20));       // Congo basin
+    EXPECT_TRUE(is_land(-10, -55));    // Brazil
+    EXPECT_TRUE(is_land(40, -100));    // Kansas
+    EXPECT_TRUE(is_land(-25, 135));    // central Australia
+    EXPECT_TRUE(is_land(62, 100));     // Siberia
+    EXPECT_TRUE(is_land(-80, 0));      // Antarctica
+    EXPECT_FALSE(is_land(0, -160));    // mid-Pacific
+    EXPECT_FALSE(is_land(30, -40));    // mid-Atlantic
+    EXPECT_FALSE(is_land(-30, 80));    // Indian Ocean
+    EXPECT_FALSE(is_land(42, 50.5));   // the Caspian Sea, a lake
+    EXPECT_FALSE(is_land(44, -87));    // Lake Michigan
+    EXPECT_TRUE(is_land(51.5, -0.75)); // England
+    EXPECT_FALSE(is_land(90, 0));      // the North Pole is sea
+}
+
+TEST(Map, PbmHeaderAndBits) {
+    const unsigned char ok[] = {'P', '4', '\n', '#', ' ', 'x', '\n', '1', '0', ' ', '2', '\n',
+                                0b10000000, 0b01000000, 0b00000000, 0b11000000};
+    const auto m = parse_pbm(ok, sizeof ok);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->width, 10);
+    EXPECT_EQ(m->height, 2);
+    EXPECT_TRUE(m->at(0, 0));
+    EXPECT_FALSE(m->at(0, 1));
+    EXPECT_TRUE(m->at(0, 9)); // the second byte's second bit: column 9
+    EXPECT_FALSE(m->at(1, 0));
+    EXPECT_TRUE(m->at(1, 8));
+    EXPECT_TRUE(m->at(1, 9));
+    EXPECT_FALSE(parse_pbm(ok, sizeof ok - 1)) << "a row short";
+    const unsigned char ascii_pbm[] = {'P', '1', '\n', '1', ' ', '1', '\n', '1'};
+    EXPECT_FALSE(parse_pbm(ascii_pbm, sizeof ascii_pbm));
+}
+
+TEST(Map, LatLonToCellIsExact) {
+    // Default bounds 75N..56S, 180W..180E: the corners and the origin.
+    EXPECT_EQ(map_cell(75, -180, 80, 20), (MapCell{0, 0}));
+    EXPECT_EQ(map_cell(-56, 180, 80, 20), (MapCell{19, 79}));
+    EXPECT_EQ(map_cell(0, 0, 80, 20), (MapCell{11, 40})); // 75/131*20 = 11.45
+    EXPECT_EQ(map_cell(-56, -180, 40, 10), (MapCell{9, 0}));
+    EXPECT_EQ(map_cell(75, 180, 40, 10), (MapCell{0, 39}));
+    EXPECT_FALSE(map_cell(75.01, 0, 80, 20)); // the Arctic is cropped
+    EXPECT_FALSE(map_cell(-60, 0, 80, 20));
+    EXPECT_FALSE(map_cell(0, 180.5, 80, 20));
+    EXPECT_FALSE(map_cell(0, 0, 0, 20));
+    // The whole globe on 36x18: 10 degrees a cell.
+    const MapBounds globe{90, -90, -180, 180};
+    EXPECT_EQ(map_cell(90, -180, 36, 18, globe), (MapCell{0, 0}));
+    EXPECT_EQ(map_cell(-90, 180, 36, 18, globe), (MapCell{17, 35}));
+    EXPECT_EQ(map_cell(0, 0, 36, 18, globe), (MapCell{9, 18}));
+    EXPECT_EQ(map_cell(0.001, -0.001, 36, 18, globe), (MapCell{8, 17}));
+    EXPECT_EQ(map_cell(10, 10, 36, 18, globe), (MapCell{8, 19}));
+    EXPECT_EQ(map_cell(39.04, -77.49, 36, 18, globe), (MapCell{5, 10})); // N. Virginia
+    EXPECT_EQ(map_cell(35.68, 139.69, 36, 18, globe), (MapCell{5, 31})); // Tokyo
+    // Square dots: 131 degrees of latitude in 4h dots, 360 of longitude in 2w.
+    EXPECT_EQ(map_width_for(10), 55);
+    EXPECT_EQ(map_width_for(20), 110);
+    EXPECT_EQ(map_width_for(10, globe), 40);
+}
+
+TEST_F(Utf8, WorldMapInBrailleAtSeveralSizes) {
+    for (auto [w, h] : {std::pair{40, 10}, std::pair{80, 20}, std::pair{120, 30}}) {
+        const CellRows map = world_map(w, h, u);
+        ASSERT_EQ(map.size(), std::size_t(h));
+        int land = 0;
+        for (const auto& row : map) {
+            ASSERT_EQ(row.size(), std::size_t(w));
+            EXPECT_EQ(row_width(row), w) << row_text(row);
+            for (const auto& c : row) {
+                if (c.glyph == " ") continue;
+                ++land;
+                // U+2801..U+28FF in UTF-8: E2 A0 81 .. E2 A3 BF.
+                ASSERT_EQ(c.glyph.size(), 3u) << c.glyph;
+                EXPECT_EQ(std::uint8_t(c.glyph[0]), 0xE2);
+                EXPECT_GE(std::uint8_t(c.glyph[1]), 0xA0);
+                EXPECT_LE(std::uint8_t(c.glyph[1]), 0xA3);
+                EXPECT_NE(c.glyph, "\u2800");
+                EXPECT_EQ(c.role, Role::muted);
+            }
+        }
+        // Land is roughly a third of the cropped map's cells.
+        EXPECT_GT(land, w * h / 5) << w << "x" << h;
+        EXPECT_LT(land, w * h / 2) << w << "x" << h;
+        // Inside continents every dot is set; over open ocean none.
+        EXPECT_EQ(cell_at(map, 0, 20).glyph, "\u28ff") << w << "x" << h;   // Congo basin
+        EXPECT_EQ(cell_at(map, -10, -55).glyph, "\u28ff") << w << "x" << h; // Brazil
+        EXPECT_EQ(cell_at(map, 18, 20).glyph, "\u28ff") << w << "x" << h;   // Sahara
+        EXPECT_EQ(cell_at(map, 0, -140).glyph, " ") << w << "x" << h;        // mid-Pacific
+        EXPECT_EQ(cell_at(map, 30, -40).glyph, " ") << w << "x" << h;        // mid-Atlantic
+        EXPECT_EQ(cell_at(map, -30, 80).glyph, " ") << w << "x" << h;        // Indian Ocean
+    }
+    EXPECT_EQ(world_map(0, 5, u).size(), 5u);
+    EXPECT_TRUE(world_map(5, 0, u).empty());
+}
+
+TEST_F(Utf8, WorldMapAsciiFallbackIsDensityCharacters) {
+    for (auto [w, h] : {std::pair{40, 10}, std::pair{80, 20}, std::pair{120, 30}}) {
+        const CellRows map = world_map(w, h, a);
+        ASSERT_EQ(map.size(), std::size_t(h));
+        for (const auto& row : map) {
+            ASSERT_EQ(row.size(), std::size_t(w));
+            EXPECT_EQ(row_width(row), w);
+            for (const auto& c : row) {
+                EXPECT_TRUE(c.glyph == " " || c.glyph == "." || c.glyph == ":") << c.glyph;
+                for (unsigned char b : c.glyph)
+                    EXPECT_LT(b, 0x80);
+            }
+        }
+        EXPECT_EQ(cell_at(map, 0, 20).glyph, ":");
+        EXPECT_EQ(cell_at(map, 30, -40).glyph, " ");
+    }
+}
+
+TEST_F(Utf8, MarkersSitOnTheirCellAndLabelsNeverCoverEachOther) {
+    CellRows map = world_map(80, 20, u);
+    const std::vector<MapMarker> markers = {
+        {53.35, -6.26, "▲", Role::warn, "eu-west"},     // Ireland
+        {39.04, -77.49, "●", Role::ok, "us-east"},      // N. Virginia
+        {39.04, -77.49, "✖", Role::crit, "us-east-2"},  // the same cell: moves beside it
+        {35.68, 139.69, "●", Role::ok, "東京"},         // Tokyo, a wide label
+        {10, 179.9, "●", Role::ok, "dateline"},          // at the right edge: label on the left
+        {80, 0, "●", Role::ok, "svalbard"},              // north of the crop
+    };
+    const auto placed = draw_markers(map, markers);
+    EXPECT_EQ(placed, (std::vector<bool>{true, true, true, true, true, false}));
+    const auto ireland = *map_cell(53.35, -6.26, 80, 20);
+    EXPECT_EQ(map[std::size_t(ireland.row)][std::size_t(ireland.col)].glyph, "▲");
+    EXPECT_EQ(map[std::size_t(ireland.row)][std::size_t(ireland.col)].role, Role::warn);
+    const auto virginia = *map_cell(39.04, -77.49, 80, 20);
+    const auto& vrow = map[std::size_t(virginia.row)];
+    EXPECT_EQ(vrow[std::size_t(virginia.col)].glyph, "●");
+    EXPECT_EQ(vrow[std::size_t(virginia.col) + 1].glyph, "✖") << "the second marker moves right";
+    // us-east's label goes left (the right is taken by us-east-2), a blank between.
+    EXPECT_NE(row_text(vrow).find("us-east ●✖"), std::string::npos) << row_text(vrow);
+    bool has_second = false;
+    for (const auto& row : map)
+        has_second = has_second || row_text(row).find("us-east-2") != std::string::npos;
+    EXPECT_TRUE(has_second);
+    const auto tokyo = *map_cell(35.68, 139.69, 80, 20);
+    EXPECT_NE(row_text(map[std::size_t(tokyo.row)]).find("● 東京"), std::string::npos);
+    const auto edge = *map_cell(10, 179.9, 80, 20);
+    EXPECT_EQ(edge.col, 79);
+    EXPECT_NE(row_text(map[std::size_t(edge.row)]).find("dateline ●"), std::string::npos);
+    for (const auto& row : map) {
+        ASSERT_EQ(row.size(), 80u);
+        EXPECT_EQ(row_width(row), 80) << row_text(row);
+    }
+}
+
 } // namespace ebap::tui

@@ -631,6 +631,7 @@ int Console::run() {
     model_.kafka = config_->str("kafka.bootstrap_servers");
     model_.redis = config_->str("redis.host") + ":" + config_->str("redis.port");
     model_.readonly = opt_.readonly;
+    model_.region_coords = region_coords(*config_);
     model_.gauges = default_gauges(config_double(*config_, "worker.error_warn", 0.02),
                                    config_double(*config_, "worker.error_crit", 0.10));
 

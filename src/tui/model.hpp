@@ -4,6 +4,7 @@
 // reading for trend arrows, the log of state changes). Updated on the UI thread only,
 // from snapshots; drawing reads it and never waits on I/O.
 #include "core/collect/health_collector.hpp"
+#include "core/config/region_coords.hpp"
 #include "core/collect/kpi_collector.hpp"
 #include "core/collect/lag_collector.hpp"
 #include "pipeline/worker/worker_collector.hpp"
@@ -42,6 +43,7 @@ struct Model {
     collect::Collector<collect::KpiData>::Ptr kpi;
     collect::Collector<pipeline::WorkerData>::Ptr workers;
     std::vector<KpiGauge> gauges;
+    std::map<std::string, GeoPoint> region_coords; // where the geo view's map puts a region
 
     std::map<std::string, std::deque<std::optional<double>>> kpi_history; // by gauge key
     std::map<std::string, std::deque<std::optional<double>>> lag_history; // by group

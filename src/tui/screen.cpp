@@ -2,6 +2,7 @@
 
 #include <curses.h>
 
+#include <algorithm>
 #include <clocale>
 #include <csignal>
 #include <cstdlib>
@@ -163,8 +164,9 @@ void Screen::put(int y, int x, const std::string& text, Role role, bool bold, in
 void Screen::put_cells(int y, int x, const CellRows& rows) {
     for (std::size_t r = 0; r < rows.size(); ++r)
         for (std::size_t c = 0; c < rows[r].size(); ++c)
-            if (rows[r][c].glyph != " ")
-                put(y + int(r), x + int(c), rows[r][c].glyph, rows[r][c].role, false, 1);
+            // Blank cells are left as they are; "" is a wide character's second column.
+            if (const auto& cell = rows[r][c]; cell.glyph != " " && !cell.glyph.empty())
+                put(y + int(r), x + int(c), cell.glyph, cell.role, false, std::max(1, text_width(cell.glyph)));
 }
 
 void Screen::frame(const Rect& r, const std::string& title, Role title_role) {

@@ -14,6 +14,7 @@ struct Rect {
     int y = 0, x = 0, h = 0, w = 0;
     Rect inner() const { return {y + 1, x + 1, h - 2, w - 2}; }
     bool empty() const { return h <= 0 || w <= 0; }
+    bool operator==(const Rect&) const = default;
 };
 
 class Screen {

@@ -2,6 +2,7 @@
 
 #include "core/base/format.hpp"
 #include "core/base/time.hpp"
+#include "tui/map.hpp"
 
 #include <fmt/format.h>
 
@@ -189,7 +190,9 @@ struct Painter {
     Frame& f;
     bool fresh; // the whole screen was cleared for this frame
     std::vector<Hit>* hits = nullptr;
+    std::map<int, Rect> placed; // this frame's widgets and where they went
     bool need(int id, const Rect& r, Sig sig) {
+        placed[id] = r;
         sig << r;
         auto it = f.sig.find(id);
         if (!fresh && it != f.sig.end() && it->second == sig.h) return false;
@@ -870,14 +873,13 @@ std::string num_or_dash(std::optional<double> v) {
     return thousands(*v);
 }
 
-// Regions worst first, or by the column picked with < and > (numbers largest first;
-// again on the same column reverses), filtered.
-std::vector<const RegionHealth*> regions_shown(const Model& m, const UiState& ui) {
+// The regions the `/` filter keeps: worst first (sort 0), or by the column picked with <
+// and > (numbers largest first).
+std::vector<const RegionHealth*> regions_in_order(const Model& m, const UiState& ui, int sort) {
     std::vector<const RegionHealth*> rows;
     if (!m.kpi) return rows;
     for (const auto& reg : m.kpi->data.regions)
         if (matches(reg.region, ui.filter)) rows.push_back(&reg);
-    const int sort = std::clamp(ui.region_sort, 0, 6);
     std::stable_sort(rows.begin(), rows.end(), [&](auto* a, auto* b) {
         if (sort == 1) return a->region < b->region;
         if (sort >= 2) {
@@ -887,8 +889,19 @@ std::vector<const RegionHealth*> regions_shown(const Model& m, const UiState& ui
         if (region_rank(a->health) != region_rank(b->health)) return region_rank(a->health) < region_rank(b->health);
         return a->events_1m.value_or(0) > b->events_1m.value_or(0);
     });
+    return rows;
+}
+
+// Regions as the table shows them: the picked column, reversed when asked.
+std::vector<const RegionHealth*> regions_shown(const Model& m, const UiState& ui) {
+    const int sort = std::clamp(ui.region_sort, 0, 6);
+    auto rows = regions_in_order(m, ui, sort);
     if (ui.reverse && sort != 0) std::reverse(rows.begin(), rows.end());
     return rows;
+}
+
+const char* region_glyph(const std::string& health, const Glyphs& g) {
+    return health == "ok" ? g.ok() : health == "warn" ? g.warn() : health == "crit" ? g.crit() : g.unknown();
 }
 
 void draw_regions(Painter& p, const Rect& r, const Model& m, const UiState& ui, bool cursor, bool focused) {
@@ -927,7 +940,7 @@ void draw_regions(Painter& p, const Rect& r, const Model& m, const UiState& ui, 
     for (auto* reg : rows) {
         if (y >= in.y + in.h) break;
         const Role hr = role_of_region(reg->health);
-        const char* glyph = reg->health == "ok" ? g.ok() : reg->health == "warn" ? g.warn() : reg->health == "crit" ? g.crit() : g.unknown();
+        const char* glyph = region_glyph(reg->health, g);
         auto prev = m.prev_regions.find(reg->region);
         const char* arrow = trend(reg->events_1m, prev == m.prev_regions.end() ? std::nullopt : prev->second.events_1m, g);
         std::string err = "-";
@@ -945,6 +958,108 @@ void draw_regions(Painter& p, const Rect& r, const Model& m, const UiState& ui, 
                   pad(num_or_dash(reg->p95_latency_ms), 7, g, true) + " " + arrow,
               reg->stale ? Role::muted : Role::fg);
         ++y, ++shown;
+    }
+}
+
+// ---- geo ------------------------------------------------------------------------------
+
+// The largest map with the projection's proportions inside w x h cells.
+std::pair<int, int> map_size(int w, int h) {
+    int mh = std::max(0, h);
+    while (mh > 0 && map_width_for(mh) > w)
+        --mh;
+    return {std::min(std::max(0, w), map_width_for(mh)), mh};
+}
+
+// The land depends only on the size: drawn once a size (the UI thread is the only caller).
+const CellRows& land_cells(int w, int h, const Glyphs& g) {
+    static struct {
+        int w = -1, h = -1;
+        bool utf8 = false;
+        CellRows rows;
+    } cache;
+    if (cache.w != w || cache.h != h || cache.utf8 != g.utf8) cache = {w, h, g.utf8, world_map(w, h, g)};
+    return cache.rows;
+}
+
+bool on_map(const Model& m, const RegionHealth& reg) {
+    const auto it = m.region_coords.find(reg.region);
+    return it != m.region_coords.end() && map_cell(it->second.lat, it->second.lon, 1, 1);
+}
+
+// The map `mw` x `mh` centred in the frame: each region a marker in its health's colour
+// and shape, labelled where there is room (the worst first); the regions it cannot place
+// on a line below.
+void draw_map(Painter& p, const Rect& r, const Model& m, const UiState& ui,
+              const std::vector<const RegionHealth*>& worst_first, int mw, int mh) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << mw << mh << ui.filter;
+    for (const auto* reg : worst_first)
+        sig << reg->region << reg->health;
+    if (!p.need(41, r, sig)) return;
+    std::vector<MapMarker> markers;
+    std::vector<const RegionHealth*> marked;
+    for (const auto* reg : worst_first) {
+        const auto it = m.region_coords.find(reg->region);
+        if (it == m.region_coords.end()) continue;
+        markers.push_back({it->second.lat, it->second.lon, region_glyph(reg->health, g),
+                           role_of_region(reg->health), fit(printable(reg->region), 14, g)});
+        marked.push_back(reg);
+    }
+    CellRows cells = land_cells(mw, mh, g);
+    const auto placed = draw_markers(cells, markers);
+    std::vector<std::string> off;
+    for (const auto* reg : worst_first) {
+        const auto at = std::find(marked.begin(), marked.end(), reg);
+        if (at == marked.end() || !placed[std::size_t(at - marked.begin())])
+            off.push_back(printable(reg->region));
+    }
+    const std::size_t shown = worst_first.size() - off.size();
+    s.frame(r, worst_first.empty() ? "Map"
+                                   : fmt::format("Map {} {} of {} regions", g.dot(), shown, worst_first.size()));
+    // Where the land comes from, in the bottom border (data/README.md has the rest).
+    const std::string source = " land: GSHHG 2.3.7 ";
+    const int sw = text_width(source);
+    if (r.w > sw + 20) s.put(r.y + r.h - 1, r.x + r.w - 2 - sw, source, Role::muted);
+    const Rect in = r.inner();
+    s.put_cells(in.y, in.x + (in.w - mw) / 2, cells);
+    if (!off.empty() && in.h > mh) {
+        std::string line = "not on the map:";
+        for (std::size_t i = 0; i < off.size(); ++i)
+            line += (i ? ", " : " ") + off[i];
+        s.put(in.y + mh, in.x + 1, fit(line, in.w - 2, g), Role::muted);
+    }
+}
+
+// The regions table and the map: the map below the table, or beside it when that makes
+// it larger (a wide, short terminal); only the table when no map of a useful size fits.
+void draw_geo(Painter& p, const Rect& body, const Model& m, const UiState& ui) {
+    const auto worst_first = regions_in_order(m, ui, 0);
+    const int notes = std::any_of(worst_first.begin(), worst_first.end(),
+                                  [&](const RegionHealth* reg) { return !on_map(m, *reg); });
+    const int map_chrome = 2 + notes; // the frame, and the line of regions not on it
+    const int rows = std::max<int>(1, int(worst_first.size())) + 3;
+    const int table_h = std::min(rows, std::max(5, body.h - 5 - map_chrome));
+    const auto [sw, sh] = map_size(body.w - 2, body.h - table_h - map_chrome);
+    int name_w = 6;
+    for (const auto* reg : worst_first)
+        name_w = std::max(name_w, text_width(printable(reg->region)));
+    const int table_w = std::min(name_w, 24) + 50;
+    const auto [bw, bh] = map_size(body.w - table_w - 2, body.h - map_chrome);
+    const bool beside = bw * bh > sw * sh;
+    const int mw = beside ? bw : sw, mh = beside ? bh : sh;
+    if (mh < 5 || mw < 24) {
+        draw_regions(p, body, m, ui, true, false);
+        return;
+    }
+    if (beside) {
+        draw_regions(p, Rect{body.y, body.x, body.h, table_w}, m, ui, true, false);
+        draw_map(p, Rect{body.y, body.x + table_w, mh + map_chrome, body.w - table_w}, m, ui, worst_first, mw, mh);
+    } else {
+        draw_regions(p, Rect{body.y, body.x, table_h, body.w}, m, ui, true, false);
+        draw_map(p, Rect{body.y + table_h, body.x, mh + map_chrome, body.w}, m, ui, worst_first, mw, mh);
     }
 }
 
@@ -1141,6 +1256,7 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
                 fmt::format("ebapctl needs at least {}x{} (this is {}x{})", kMinCols, kMinRows, cols, rows);
             s.put(rows / 2, std::max(0, (cols - text_width(msg)) / 2), msg, Role::warn, true);
         }
+        frame.rects.clear();
         s.show();
         return;
     }
@@ -1201,7 +1317,7 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
         if (rows > 20) draw_kpi_lines(p, Rect{18, 0, rows - 19, cols}, m, false);
         break;
     case View::geo:
-        draw_regions(p, body, m, ui, true, false);
+        draw_geo(p, body, m, ui);
         break;
     case View::workers:
         draw_workers(p, body, m, ui);
@@ -1211,6 +1327,13 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
         break;
     }
     draw_keys(p, ui);
+    // A widget that moved, appeared or went away leaves cells no widget owns: start over
+    // on a clear screen (a filter that shortens a table moves what is below it).
+    if (!fresh && p.placed != frame.rects) {
+        frame.invalidate();
+        return draw(s, m, ui, now, frame);
+    }
+    frame.rects = std::move(p.placed);
     if (ui.help) draw_help(s, ui);
     s.show();
 }

@@ -58,6 +58,7 @@ struct Hit {
 struct Frame {
     std::map<int, std::uint64_t> sig;       // widget id -> what it showed
     std::map<int, std::vector<Hit>> hits;   // widget id -> its clickable places
+    std::map<int, Rect> rects;              // widget id -> where it was drawn
     std::uint64_t layout = 0;               // size, view and the UI state every widget reads
     int drawn = 0;                          // widgets drawn by the last frame
     void invalidate() { layout = 0; }

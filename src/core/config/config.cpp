@@ -1,4 +1,5 @@
 #include "core/config/config.hpp"
+#include "core/config/region_coords.hpp"
 
 #include "core/base/closest.hpp"
 #include "core/base/error.hpp"
@@ -114,6 +115,9 @@ const std::vector<ConfigKey>& config_keys() {
         {"worker.p95_crit_ms", nullptr, "1500", false, false, "region health crit at p95", ConfigType::Number, 0, 1e9},
         {"worker.error_warn", nullptr, "0.02", false, false, "region health warn error rate", ConfigType::Number, 0, 1},
         {"worker.error_crit", nullptr, "0.10", false, false, "region health crit error rate", ConfigType::Number, 0, 1},
+        {"geo.coords", nullptr, "", false, true,
+         "where regions are on the geo view's map: [geo.coords] NAME = [LAT, LON], on top of "
+         "the built-in cloud region names"},
     };
     return keys;
 }
@@ -226,6 +230,43 @@ static std::string where(const std::string& path, const toml::source_region& src
     return path + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
 }
 
+// [geo.coords] NAME = [LAT, LON]: each point is checked here, where the error can name
+// its own file:line.
+static ConfigValue coords_value(const toml::node& node, const std::string& path) {
+    const auto* table = node.as_table();
+    if (!table)
+        throw UsageError(where(path, node.source()) +
+                         ": key 'geo.coords' must be a table of NAME = [LAT, LON]");
+    ConfigValue v;
+    v.is_list = true;
+    v.origin = path + ":" + std::to_string(node.source().begin.line);
+    for (auto&& [name, point] : *table) {
+        const std::string region(name.str()), key = "geo.coords." + region;
+        const auto* pair = point.as_array();
+        if (region.empty() || !pair || pair->size() != 2 || !(*pair)[0].is_number() ||
+            !(*pair)[1].is_number())
+            throw UsageError(where(path, point.source()) + ": key '" + key +
+                             "' must be [LAT, LON] in degrees");
+        auto degrees = [](const toml::node& n) {
+            if (auto i = n.as_integer()) return double(i->get());
+            return n.as_floating_point()->get();
+        };
+        const std::string line = path + ":" + std::to_string(point.source().begin.line);
+        const GeoPoint at{degrees((*pair)[0]), degrees((*pair)[1])};
+        if (!(at.lat >= -90 && at.lat <= 90))
+            throw UsageError(line + ": key '" + key +
+                             "' latitude must be a number from -90 to 90, got '" +
+                             scalar_text((*pair)[0]) + "'");
+        if (!(at.lon >= -180 && at.lon <= 180))
+            throw UsageError(line + ": key '" + key +
+                             "' longitude must be a number from -180 to 180, got '" +
+                             scalar_text((*pair)[1]) + "'");
+        v.list.push_back(coord_item(region, at));
+        v.text += (v.text.empty() ? "" : " ") + v.list.back();
+    }
+    return v;
+}
+
 Config Config::from_toml(const std::string& text, const std::string& path, LoadOptions opts) {
     Config c = builtin();
     c.file_ = path;
@@ -253,6 +294,10 @@ Config Config::from_toml(const std::string& text, const std::string& path, LoadO
                 continue;
             }
             std::string origin = path + ":" + std::to_string(value.source().begin.line);
+            if (key == "geo.coords") {
+                c.values_[key] = coords_value(value, path);
+                continue;
+            }
             if (known->is_list) {
                 auto* arr = value.as_array();
                 if (!arr) throw UsageError(at + ": key '" + key + "' must be an array of strings");
