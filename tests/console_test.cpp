@@ -64,6 +64,22 @@ std::int64_t produce_and_commit(const std::string& bootstrap, int per_partition,
     return 3LL * (per_partition - committed);
 }
 
+// Commits `offsets[p]` for partition p of kTopic for kGroup.
+void commit(const std::string& bootstrap, const std::vector<std::int64_t>& offsets) {
+    char err[512];
+    rd_kafka_conf_t* cc = rd_kafka_conf_new();
+    rd_kafka_conf_set(cc, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(cc, "group.id", kGroup.c_str(), err, sizeof err);
+    rd_kafka_conf_set(cc, "enable.auto.commit", "false", err, sizeof err);
+    rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);
+    auto* list = rd_kafka_topic_partition_list_new(int(offsets.size()));
+    for (std::size_t part = 0; part < offsets.size(); ++part)
+        rd_kafka_topic_partition_list_add(list, kTopic.c_str(), int(part))->offset = offsets[part];
+    EXPECT_EQ(rd_kafka_commit(c, list, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_destroy(c);
+}
+
 // One tmux server of our own (-L), so a user's tmux and its config never interfere.
 class Tmux {
   public:
@@ -90,6 +106,37 @@ class Tmux {
         run(a);
     }
     void literal(const std::string& text) const { run({"send-keys", "-t", "t", "-l", text}); }
+    // A left click at a cell (0-based), as a terminal reports it (X10 mouse encoding: the
+    // console asked for mouse events, so tmux passes the bytes through).
+    void click(int row, int col) const {
+        const auto enc = [&](int button) {
+            return std::string("\x1b[M") + char(32 + button) + char(33 + col) + char(33 + row);
+        };
+        literal(enc(0));
+        literal(enc(3));
+    }
+    // The display column (0-based) where `text` starts on its line, -1 when none (every
+    // character before it one column wide, as the console's borders and glyphs are).
+    int col_of(const std::string& pane, const std::string& text) const {
+        std::istringstream in(pane);
+        std::string line;
+        while (std::getline(in, line))
+            if (const auto at = line.find(text); at != std::string::npos) {
+                int col = 0;
+                for (std::size_t i = 0; i < at; ++i)
+                    col += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+                return col;
+            }
+        return -1;
+    }
+    // The pane's line holding `text` (0-based), -1 when none.
+    int row_of(const std::string& pane, const std::string& text) const {
+        std::istringstream in(pane);
+        std::string line;
+        for (int i = 0; std::getline(in, line); ++i)
+            if (line.find(text) != std::string::npos) return i;
+        return -1;
+    }
     void resize(int cols, int rows) const {
         run({"resize-window", "-t", "t", "-x", std::to_string(cols), "-y", std::to_string(rows)});
     }
@@ -309,6 +356,123 @@ TEST_F(Console, OverviewShowsWhatTheSourcesSay) {
     ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
     EXPECT_EQ(exit_status(), "0");
     EXPECT_EQ(tmux.run({"display-message", "-p", "-t", "t", "#{alternate_on}"}).out, "0\n");
+}
+
+// The lag view as the broker holds it: per partition committed, high, lag and a bar in
+// proportion to the largest lag; Tab moves the cursor into the partitions, Enter gives
+// them the whole view and Esc goes back; `:lag`, `:status` select by name; a click
+// selects a row; keys rebound in the config work and a clash is reported.
+TEST_F(Console, LagViewPartitionsKeysMouseAndRebinding) {
+    commit(kafka_.bootstrap(), {40, 30, 15}); // lags 0, 10, 25 of 40 produced each
+    std::ofstream(dir_.file("ebapctl.toml"), std::ios::app)
+        << "[console.keys]\ndown = \"n Down\"\nfilter = \"/ q\"\n";
+    Tmux tmux("ebap-console-lag-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    std::string pane;
+    // The clash is reported at start-up: q stays with the filter it was bound to first.
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "1 problem(s) in the console settings: see the log (7)"); }, &pane))
+        << pane;
+    tmux.keys({"7"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) {
+            return has(p, "console.keys.quit (default): key q is already bound to filter; it stays there");
+        },
+        &pane))
+        << pane;
+
+    tmux.keys({"3"});
+    const auto row = [](const std::string& part, const std::string& committed, const std::string& lag) {
+        return std::regex(R"(ebap\.events\.raw \[)" + part + R"(\]\s+\S+\s+)" + committed + R"(\s+40\s+)" + lag +
+                          R"(\b)");
+    };
+    ASSERT_TRUE(tmux.wait_for(
+        [&](const std::string& p) {
+            return has(p, "Partitions of console-test-group") && std::regex_search(p, row("0", "40", "0")) &&
+                   std::regex_search(p, row("1", "30", "10")) && std::regex_search(p, row("2", "15", "25"));
+        },
+        &pane))
+        << pane;
+    EXPECT_TRUE(has(pane, "most behind: ebap.events.raw [2] lag 25")) << pane;
+    EXPECT_TRUE(has(pane, "Consumer groups")) << pane;
+    // The skew bars: the most behind partition's is full, one at 10/25 is 2/5 of it, none at 0.
+    const auto bar_cells = [&](const std::string& p, const std::string& part) {
+        std::istringstream in(p);
+        std::string line;
+        while (std::getline(in, line))
+            if (line.rfind("│ ebap.events.raw [" + part + "]", 0) == 0 || line.rfind("│▶ebap.events.raw [" + part + "]", 0) == 0) {
+                int full = 0;
+                for (std::size_t at = 0; (at = line.find("█", at)) != std::string::npos; at += 3)
+                    ++full;
+                return full;
+            }
+        return -1;
+    };
+    const int full = bar_cells(pane, "2");
+    EXPECT_GE(full, 10) << pane;
+    EXPECT_EQ(bar_cells(pane, "1"), full * 10 / 25) << pane;
+    EXPECT_EQ(bar_cells(pane, "0"), 0) << pane;
+
+    // Tab: the cursor goes into the partitions; the rebound n moves it down.
+    tmux.keys({"Tab", "n", "n"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "▶ebap.events.raw [2]"); }, &pane)) << pane;
+    // Enter: the partitions take the whole view; Esc: back.
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "Partitions of") && !has(p, "Consumer groups"); }, &pane))
+        << pane;
+    tmux.keys({"Escape"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "Partitions of") && has(p, "Consumer groups"); }, &pane))
+        << pane;
+    // A click on partition [0]'s row puts the cursor there.
+    tmux.click(tmux.row_of(pane, "ebap.events.raw [0]"), 10);
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "▶ebap.events.raw [0]"); }, &pane)) << pane;
+
+    // :lag with a name that is no group says so; :status NAME selects the service.
+    tmux.keys({":"});
+    tmux.literal("lag no-such-group");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "no group named 'no-such-group' (Tab completes the names)"); },
+        &pane))
+        << pane;
+    tmux.keys({":"});
+    tmux.literal("status redis");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return has(p, "Service redis") && has(p, "▶● redis"); }, &pane))
+        << pane;
+    // The latency of the last probes, under the states.
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return std::regex_search(p, std::regex(R"(latency\s+\S+\s+[0-9.]+ to [0-9.]+ ms)")); },
+        &pane))
+        << pane;
+    // A click on kafka's row selects it.
+    tmux.click(tmux.row_of(pane, "● kafka"), tmux.col_of(pane, "● kafka") + 2);
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Service kafka"); }, &pane)) << pane;
+
+    // The overview: Tab focuses the next panel, Enter opens it (KPIs), Esc comes back,
+    // - goes to the view before.
+    tmux.keys({"1", "Tab", "Enter"});
+    ASSERT_TRUE(tmux.wait_for(
+        [](const std::string& p) { return std::regex_search(p, std::regex(R"(events/s\s+4,321)")); }, &pane))
+        << pane;
+    tmux.keys({"Escape"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Topics and lag"); }, &pane)) << pane;
+    tmux.keys({"-"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return std::regex_search(p, std::regex(R"(events/s\s+4,321)")); }, &pane))
+        << pane;
+    // The ? overlay lists the keys as bound: down is n Down now.
+    tmux.keys({"?"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Keys and commands") && has(p, "n Down"); },
+                              &pane))
+        << pane;
+    tmux.keys({"Escape", ":"});
+    tmux.literal("q");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
 }
 
 TEST_F(Console, NoColorAndAsciiLocaleStillShowStateInWords) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <clocale>
+#include <cmath>
 
 namespace ebap::tui {
 namespace {
@@ -353,6 +354,23 @@ TEST_F(Utf8, MarkersSitOnTheirCellAndLabelsNeverCoverEachOther) {
         ASSERT_EQ(row.size(), 80u);
         EXPECT_EQ(row_width(row), 80) << row_text(row);
     }
+}
+
+// ---- bars -------------------------------------------------------------------------------
+
+TEST_F(Utf8, BarFillsInEighthsAndAlwaysHasItsWidth) {
+    EXPECT_EQ(bar(1.0, 4, u), "████");
+    EXPECT_EQ(bar(0.0, 4, u), "    ");
+    EXPECT_EQ(bar(0.5, 4, u), "██  ");
+    EXPECT_EQ(bar(0.3125, 4, u), "█▎  "); // 10 of the 32 eighths in 4 cells
+    EXPECT_EQ(bar(2.0, 3, u), "███");              // clamped
+    EXPECT_EQ(bar(std::nan(""), 3, u), "   ");
+    for (double f : {0.0, 0.01, 0.33, 0.5, 0.99, 1.0})
+        for (int w : {1, 7, 40}) {
+            EXPECT_EQ(text_width(bar(f, w, u)), w) << f << " " << w;
+            EXPECT_EQ(int(bar(f, w, a).size()), w) << f << " " << w;
+        }
+    EXPECT_EQ(bar(0.5, 4, a), "##  ");
 }
 
 } // namespace ebap::tui

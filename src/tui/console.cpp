@@ -503,9 +503,8 @@ void Console::act(Action a) {
             ui_.message.clear();
         } else if (ui_.zoom) {
             ui_.zoom = false;
-        } else if (!ui_.message.empty()) {
-            ui_.message.clear();
         } else if (!back_.empty()) {
+            ui_.message.clear();
             const View to = back_.back();
             back_.pop_back();
             previous_ = v;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace ebap {
@@ -133,6 +134,12 @@ std::string closest_key(const std::string& key) {
     for (const auto& k : config_keys())
         known.push_back(k.key);
     return closest(key, known);
+}
+
+static bool has_keys_under(const std::string& prefix) {
+    for (const auto& k : config_keys())
+        if (std::string(k.key).rfind(prefix + ".", 0) == 0) return true;
+    return false;
 }
 
 static std::vector<std::string> split_list(const std::string& s) {
@@ -276,16 +283,15 @@ Config Config::from_toml(const std::string& text, const std::string& path, LoadO
     } catch (const toml::parse_error& e) {
         throw UsageError(where(path, e.source()) + ": " + std::string(e.description()));
     }
-    for (auto&& [section, node] : root) {
-        auto* table = node.as_table();
-        if (!table) {
-            c.warnings_.push_back(where(path, node.source()) + ": unknown key '" +
-                                  std::string(section.str()) + "' (did you mean '" +
-                                  closest_key(std::string(section.str())) + "'?)");
-            continue;
-        }
-        for (auto&& [name, value] : *table) {
-            std::string key = std::string(section.str()) + "." + std::string(name.str());
+    // Tables nest as deep as the keys do: [console.keys] holds console.keys.down.
+    std::function<void(const std::string&, const toml::table&)> visit = [&](const std::string& prefix,
+                                                                           const toml::table& table) {
+        for (auto&& [name, value] : table) {
+            std::string key = prefix + "." + std::string(name.str());
+            if (!find_key(key) && value.is_table() && has_keys_under(key)) {
+                visit(key, *value.as_table());
+                continue;
+            }
             const ConfigKey* known = find_key(key);
             std::string at = where(path, value.source());
             if (!known) {
@@ -323,6 +329,16 @@ Config Config::from_toml(const std::string& text, const std::string& path, LoadO
                                  "'");
             c.set(key, text_value, origin);
         }
+    };
+    for (auto&& [section, node] : root) {
+        auto* table = node.as_table();
+        if (!table) {
+            c.warnings_.push_back(where(path, node.source()) + ": unknown key '" +
+                                  std::string(section.str()) + "' (did you mean '" +
+                                  closest_key(std::string(section.str())) + "'?)");
+            continue;
+        }
+        visit(std::string(section.str()), *table);
     }
     if (opts.env) c.apply_env();
     c.derive_paths();
