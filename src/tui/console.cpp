@@ -730,6 +730,9 @@ int Console::run() {
             ui_.message.clear();
             message_until_ = 0;
         }
+        // The command line's completions cover a row of some widget: a closed line
+        // leaves the whole frame to redraw.
+        if (ui_.cmdline_open && !cmdline_->active()) frame_.invalidate();
         ui_.cmdline_open = cmdline_->active();
         draw(*screen_, model_, ui_, now_ms(), frame_);
         if (cmdline_->active()) cmdline_->draw();

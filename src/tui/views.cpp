@@ -258,15 +258,22 @@ void draw_keys(Painter& p, const UiState& ui) {
         return;
     }
     static const char* kViews[] = {"overview", "services", "lag", "kpi", "geo", "workers", "log"};
+    const std::string& hints = ui.hints;
+    // Every view named when they fit beside the hints; else only the current one is.
+    int full = 1;
+    for (const char* v : kViews)
+        full += 4 + int(std::strlen(v));
+    const bool names = full + text_width(hints) + 2 < s.cols();
     int x = 1;
     for (int i = 0; i < kViewCount; ++i) {
         const bool on = static_cast<int>(ui.view) == i;
         s.put(y, x, std::to_string(i + 1), Role::accent, true);
-        s.put(y, x + 2, std::string(kViews[i]), on ? Role::title : Role::muted, on);
-        x += 4 + int(std::strlen(kViews[i]));
-        if (x > s.cols() - 30) break;
+        if (names || on) {
+            s.put(y, x + 2, std::string(kViews[i]), on ? Role::title : Role::muted, on);
+            x += 2 + int(std::strlen(kViews[i]));
+        }
+        x += 2;
     }
-    const std::string& hints = ui.hints;
     if (x + text_width(hints) + 2 < s.cols()) s.put(y, s.cols() - text_width(hints) - 1, hints, Role::muted);
 }
 
@@ -393,7 +400,8 @@ void draw_service_detail(Painter& p, const Rect& r, const Model& m, const UiStat
         line(first ? "detail" : "", part);
         first = false;
     }
-    const int hw = std::min(int(collect::kHealthHistory), vw);
+    // Both histories start at the left, newest right, one cell per probe.
+    const int hw = std::max(1, std::min({int(collect::kHealthHistory), vw - 30, int(svc->history.size())}));
     if (y < in.y + in.h) {
         s.put(y, in.x + 1, pad("states", 10, g), Role::muted);
         draw_history(s, y, in.x + 12, *svc, hw);
@@ -521,14 +529,15 @@ void draw_gauge_box(Painter& p, int id, const Rect& r, const Model& m, const Kpi
     const Rect in = r.inner();
     if (in.h < 3 || in.w < 10) return;
     const std::optional<double> v = m.kpi ? m.kpi->data.now.*(k.member) : std::nullopt;
-    const int spark_rows = 1, scale_rows = 1;
-    const int gh = std::max(2, in.h - spark_rows - scale_rows);
+    // A semicircle is twice as wide as tall, and a cell twice as tall as wide: gw = 4 gh.
+    // Under it the scale; the sparkline on the box's last row; spare rows above and below.
+    const int gh = std::max(2, std::min(in.h - 2, (in.w - 2) / 4 + 1));
     const int gw = std::min(in.w - 2, gh * 4);
     const int gx = in.x + (in.w - gw) / 2;
+    const Rect top{in.y + std::max(0, (in.h - 2 - gh) / 2), in.x, gh, in.w};
     GaugeSpec spec{v.value_or(0), k.lo, k.hi, k.warn, k.crit};
-    if (!spec.warn) spec.warn = k.lo + (k.hi - k.lo) * 0.6;
-    if (!spec.crit) spec.crit = k.lo + (k.hi - k.lo) * 0.85;
-    s.put_cells(in.y, gx, gauge(spec, gw, gh, g));
+    // Only configured thresholds colour the arc: more purchases are not a warning.
+    s.put_cells(top.y, gx, gauge(spec, gw, gh, g));
     const std::string text = value_text(k, v);
     const Role vr = stale ? Role::muted : value_role(k, v);
     if (gh >= 5 && big_width(text) <= gw * 2 / 3) {
@@ -539,17 +548,17 @@ void draw_gauge_box(Painter& p, int id, const Rect& r, const Model& m, const Kpi
             int col = 0;
             for (std::size_t k = 0; k < row.size();) {
                 const std::size_t n = (static_cast<unsigned char>(row[k]) & 0x80) ? 3 : 1;
-                if (row[k] != ' ') s.put(in.y + gh - 3 + i, bx + col, row.substr(k, n), vr, false, 1);
+                if (row[k] != ' ') s.put(top.y + gh - 3 + i, bx + col, row.substr(k, n), vr, false, 1);
                 k += n, ++col;
             }
         }
     } else {
-        s.put(in.y + gh - 1, in.x + (in.w - text_width(text)) / 2, text, vr, true);
+        s.put(top.y + gh - 1, in.x + (in.w - text_width(text)) / 2, text, vr, true);
     }
     const std::string lo = scale_text(k, k.lo), hi = scale_text(k, k.hi);
-    s.put(in.y + gh, gx, lo, Role::muted);
-    s.put(in.y + gh, gx + gw - text_width(hi), hi, Role::muted);
-    s.put(in.y + gh + 1, in.x + 1, sparkline(series, in.w - 2, g), Role::graph_start);
+    s.put(top.y + gh, gx, lo, Role::muted);
+    s.put(top.y + gh, gx + gw - text_width(hi), hi, Role::muted);
+    s.put(in.y + in.h - 1, in.x + 1, sparkline(series, in.w - 2, g), Role::graph_start);
 }
 
 void draw_kpis(Painter& p, const Rect& r, const Model& m, bool focused) {
@@ -564,7 +573,7 @@ void draw_kpis(Painter& p, const Rect& r, const Model& m, bool focused) {
 }
 
 // One line per KPI: title, value, meter, sparkline (80x24).
-void draw_kpi_lines(Painter& p, const Rect& r, const Model& m, bool focused) {
+void draw_kpi_lines(Painter& p, const Rect& r, const Model& m, bool focused, bool long_spark = false) {
     Screen& s = p.s;
     const Glyphs& g = s.glyphs();
     Sig sig;
@@ -584,10 +593,10 @@ void draw_kpi_lines(Painter& p, const Rect& r, const Model& m, bool focused) {
         // The exact value (thousands separators), not the gauge's short form.
         const std::string exact = !v ? "-" : k.percent ? fmt::format("{:.2f}%", *v * 100)
                                          : std::fabs(*v) >= 1e9 ? compact(*v)
-                                         : std::floor(*v) == *v ? thousands(*v)
+                                         : std::floor(*v) == *v || std::fabs(*v) >= 1000 ? thousands(std::round(*v))
                                                                 : fmt::format("{:.1f}", *v);
         s.put(y, r.x + 18, pad(exact, 9, g, true), value_role(k, v), true);
-        const int mw = std::max(10, (r.w - 30) / 2);
+        const int mw = long_spark ? std::min(20, std::max(10, (r.w - 30) / 4)) : std::max(10, (r.w - 30) / 2);
         const Meter mt = meter(v.value_or(0), k.lo, k.hi, mw, g);
         const Role mr = value_role(k, v) == Role::title ? Role::gauge_low : value_role(k, v);
         // filled and track in their own colours
@@ -733,9 +742,79 @@ void draw_lag(Painter& p, const Rect& r, const Model& m, const UiState& ui, bool
         }
     }
     if (d.groups.empty() && y < in.y + in.h) s.put(y++, in.x + 1, "no consumer groups (kafka.groups)", Role::muted);
-    if (const std::string w = workers_line(m, g); !w.empty() && y < in.y + in.h)
+    // Room left: the most lagging group's partitions as bars, so skew shows at a glance.
+    const std::string w = workers_line(m, g);
+    const int room = in.y + in.h - y - (w.empty() ? 0 : 1) - 1;
+    const collect::GroupReport* worst = nullptr;
+    for (auto* gr : groups)
+        if (!worst || gr->verdict.total_lag > worst->verdict.total_lag) worst = gr;
+    if (!compact_mode && worst && room >= 3 && !worst->lag.partitions.empty()) {
+        const auto& parts = worst->lag.partitions;
+        std::int64_t max_lag = 0;
+        bool one_topic = true;
+        for (const auto& pl : parts) {
+            max_lag = std::max(max_lag, pl.lag);
+            one_topic = one_topic && pl.topic == parts.front().topic;
+        }
+        ++y;
+        s.put(y++, in.x + 1,
+              fit(fmt::format("lag per partition of {}{}", printable(worst->lag.group),
+                              one_topic ? " on " + printable(parts.front().topic) : ""),
+                  in.w - 2, g),
+              Role::muted);
+        const int label_w = one_topic ? 5 : std::min(24, in.w / 3);
+        const int bar_w = std::max(4, in.w - label_w - 14);
+        const int shown = int(parts.size()) <= room - 1 ? int(parts.size()) : room - 2;
+        for (int i = 0; i < shown; ++i) {
+            const auto& pl = parts[std::size_t(i)];
+            const std::string label = one_topic ? fmt::format("[{}]", pl.partition)
+                                                : fit(fmt::format("{}[{}]", printable(pl.topic), pl.partition), label_w, g);
+            const double frac = max_lag > 0 && pl.lag > 0 ? double(pl.lag) / double(max_lag) : 0;
+            const PartitionVerdict* pv =
+                std::size_t(i) < worst->verdict.partitions.size() ? &worst->verdict.partitions[std::size_t(i)] : nullptr;
+            s.put(y, in.x + 1, pad(label, label_w, g), Role::fg);
+            s.put(y, in.x + 2 + label_w, bar(frac, bar_w, g), pv && pv->status != LagStatus::Ok ? role_of(pv->status) : Role::gauge_low);
+            s.put(y, in.x + 3 + label_w + bar_w, pad(pl.lag < 0 ? "-" : thousands(double(pl.lag)), 10, g, true), Role::fg);
+            ++y;
+        }
+        if (shown < int(parts.size()))
+            s.put(y++, in.x + 1, fmt::format("{} {} more in the lag view (3)", g.utf8 ? "…" : "...", int(parts.size()) - shown),
+                  Role::muted);
+    }
+    if (!w.empty() && y < in.y + in.h)
         s.put(compact_mode ? y : in.y + in.h - 1, in.x + 1, w,
               m.workers->data.state == "failed" ? Role::crit : Role::accent, false, in.w - 2);
+}
+
+// The lag view's topics: messages/s from watermark deltas, partitions, messages.
+void draw_topics(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    Sig sig;
+    sig << rounds_of(m.lag) << ui.filter;
+    if (!p.need(33, r, sig)) return;
+    s.frame(r, "Topics");
+    const Rect in = r.inner();
+    if (in.empty() || !m.lag || !m.lag->taken_ms) return;
+    const auto& d = m.lag->data;
+    int tw = 12;
+    for (const auto& t : d.kafka.topics)
+        tw = std::max(tw, text_width(printable(t.name)));
+    tw = std::min(tw, std::max(12, in.w - 40));
+    s.put(in.y, in.x + 1, pad("TOPIC", tw, g) + pad("MSG/S", 12, g, true) + pad("PARTITIONS", 12, g, true) +
+                              pad("MESSAGES", 14, g, true),
+          Role::muted, true);
+    int y = in.y + 1;
+    for (const auto& t : d.kafka.topics) {
+        if (y >= in.y + in.h) break;
+        if (!matches(t.name, ui.filter)) continue;
+        auto rate = d.rates.find(t.name);
+        const std::string rs = rate == d.rates.end() ? "-" : thousands(rate->second) + "/s";
+        s.put(y++, in.x + 1, pad(printable(t.name), tw, g) + pad(rs, 12, g, true) +
+                                 pad(std::to_string(t.watermarks.size()), 12, g, true) +
+                                 pad(thousands(double(t.messages)), 14, g, true),
+              Role::fg);
+    }
 }
 
 // The lag view's groups: one line each with a cursor, the reason under it.
@@ -748,8 +827,6 @@ void draw_groups(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
     p.hit(r, Panel::groups);
     std::string title = "Consumer groups";
     if (m.lag && !m.lag->error.empty()) title += " " + std::string(g.dot()) + " " + m.lag->error;
-    else if (m.lag && m.lag->taken_ms)
-        title += fmt::format(" {} {} topics", g.dot(), m.lag->data.kafka.topics.size());
     s.frame(r, title, m.lag && !m.lag->error.empty() ? Role::crit : ui.focus == 0 ? Role::accent : Role::title);
     const Rect in = r.inner();
     if (in.empty()) return;
@@ -777,9 +854,10 @@ void draw_groups(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
         if (per == 2) {
             const auto& v = groups[std::size_t(i)]->verdict;
             const auto& gl = groups[std::size_t(i)]->lag;
-            std::string facts = fmt::format("{} {} members {} {}% complete", gl.state,
-                                            gl.members < 0 ? std::string("?") : std::to_string(gl.members), g.dot(),
-                                            int(std::lround(v.complete * 100)));
+            std::string facts = gl.members < 0 ? std::string("membership unknown")
+                                               : fmt::format("{}, {} member{}", printable(gl.state), gl.members,
+                                                             gl.members == 1 ? "" : "s");
+            facts += fmt::format(" {} window {}% full", g.dot(), int(std::lround(v.complete * 100)));
             s.put(y, in.x + 3, facts + " " + g.dot() + " " + printable(v.reason), Role::muted, false, in.w - 4);
             ++y;
         }
@@ -999,6 +1077,7 @@ void draw_map(Painter& p, const Rect& r, const Model& m, const UiState& ui,
     for (const auto* reg : worst_first)
         sig << reg->region << reg->health;
     if (!p.need(41, r, sig)) return;
+    p.hit(r, Panel::regions);
     std::vector<MapMarker> markers;
     std::vector<const RegionHealth*> marked;
     for (const auto* reg : worst_first) {
@@ -1149,7 +1228,7 @@ void draw_log(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
 void draw_help(Screen& s, const UiState& ui) {
     const Glyphs& g = s.glyphs();
     const auto& rows = ui.help_rows;
-    const int w = std::min(s.cols() - 4, 92);
+    const int w = std::min(s.cols() - 4, 116);
     const int h = std::min(int(rows.size()) + 4, s.rows() - 2);
     const Rect r{(s.rows() - h) / 2, (s.cols() - w) / 2, h, w};
     for (int y = r.y; y < r.y + r.h; ++y)
@@ -1285,7 +1364,18 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
             const int y = 1 + svc_h + kpi_h, h = rows - 1 - y;
             const int lw = cols * 52 / 100;
             draw_lag(p, Rect{y, 0, h, lw}, m, ui, false, focus == Panel::lag);
-            draw_regions(p, Rect{y, lw, h, cols - lw}, m, ui, false, focus == Panel::regions);
+            // The regions, and the world map under them when it has room.
+            const Rect regions{y, lw, h, cols - lw};
+            const auto worst_first = regions_in_order(m, ui, 0);
+            const int table_h = int(worst_first.size()) + 3;
+            const auto [mw, mh] = map_size(regions.w - 2, regions.h - table_h - 2);
+            if (!worst_first.empty() && mh >= 7 && mw >= 30) {
+                draw_regions(p, Rect{regions.y, regions.x, table_h, regions.w}, m, ui, false, focus == Panel::regions);
+                draw_map(p, Rect{regions.y + table_h, regions.x, regions.h - table_h, regions.w}, m, ui, worst_first,
+                         mw, mh);
+            } else {
+                draw_regions(p, regions, m, ui, false, focus == Panel::regions);
+            }
         }
         break;
     }
@@ -1307,15 +1397,38 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
             break;
         }
         const int n = m.lag ? int(m.lag->data.groups.size()) : 1;
+        const int topics = m.lag ? int(m.lag->data.kafka.topics.size()) : 0;
         const int groups_h = std::clamp(n * 2 + 2, 4, body.h / 2);
-        draw_groups(p, Rect{body.y, 0, groups_h, cols}, m, ui);
-        draw_partitions(p, Rect{body.y + groups_h, 0, body.h - groups_h, cols}, m, ui);
+        // The topics above when the partitions keep at least ten rows.
+        const int topics_h = std::min(topics + 3, body.h - groups_h - 12);
+        int y = body.y;
+        if (topics > 0 && topics_h >= 4) {
+            draw_topics(p, Rect{y, 0, topics_h, cols}, m, ui);
+            y += topics_h;
+        }
+        draw_groups(p, Rect{y, 0, groups_h, cols}, m, ui);
+        draw_partitions(p, Rect{y + groups_h, 0, body.y + body.h - y - groups_h, cols}, m, ui);
         break;
     }
-    case View::kpi:
-        draw_kpis(p, Rect{1, 0, std::min(rows - 2, 16), cols}, m, false);
-        if (rows > 20) draw_kpi_lines(p, Rect{18, 0, rows - 19, cols}, m, false);
+    case View::kpi: {
+        // Large gauges, up to three a row (the last row centred), the lines with the exact
+        // values and ten-minute sparklines under them.
+        const int n = std::max(1, int(m.gauges.size()));
+        const int per_row = std::clamp(cols / 36, 1, 3);
+        const int grid_rows = (n + per_row - 1) / per_row;
+        const int box_h = std::clamp((body.h - n - 1) / grid_rows, 6, 14);
+        const int box_w = cols / per_row;
+        const bool stale = !m.kpi || m.kpi->data.now.stale;
+        for (int i = 0; i < n && i < int(m.gauges.size()); ++i) {
+            const int row = i / per_row, in_row = std::min(per_row, n - row * per_row);
+            const int x0 = (cols - in_row * box_w) / 2;
+            draw_gauge_box(p, 10 + i, Rect{body.y + row * box_h, x0 + (i % per_row) * box_w, box_h, box_w}, m,
+                           m.gauges[std::size_t(i)], stale, false);
+        }
+        const int y = body.y + grid_rows * box_h + 1;
+        if (y + n <= body.y + body.h) draw_kpi_lines(p, Rect{y, 0, body.y + body.h - y, cols}, m, false, true);
         break;
+    }
     case View::geo:
         draw_geo(p, body, m, ui);
         break;
