@@ -437,8 +437,13 @@ TEST_F(Console, LagViewPartitionsKeysMouseAndRebinding) {
         [](const std::string& p) { return has(p, "no group named 'no-such-group' (Tab completes the names)"); },
         &pane))
         << pane;
+    // Tab completes the command, then a live name that fits it.
     tmux.keys({":"});
-    tmux.literal("status redis");
+    tmux.literal("stat");
+    tmux.keys({"Tab"});
+    tmux.literal("red");
+    tmux.keys({"Tab"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, ":status redis"); }, &pane)) << pane;
     tmux.keys({"Enter"});
     ASSERT_TRUE(tmux.wait_for(
         [](const std::string& p) { return has(p, "Service redis") && has(p, "▶● redis"); }, &pane))

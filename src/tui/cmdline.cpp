@@ -186,8 +186,7 @@ void CommandLine::draw() {
     const int px = text_width(prompt);
     screen_.put(y, px, buffer, Role::fg);
     const int cx = px + text_width(buffer.substr(0, std::size_t(std::max(0, rl_point))));
-    move(y, std::min(cx, screen_.cols() - 1));
-    refresh();
+    move(y, std::min(cx, screen_.cols() - 1)); // the frame's doupdate() puts the cursor here
 }
 
 } // namespace ebap::tui

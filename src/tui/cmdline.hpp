@@ -29,7 +29,7 @@ class CommandLine {
     void open(const std::string& prompt);
     bool active() const { return active_; }
     void feed(wint_t key, bool is_key_code); // one key from get_wch
-    void draw();                             // the line, at the bottom of the screen
+    void draw(); // the line at the bottom of the screen, into the frame being drawn
 
   private:
     void close();

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -173,9 +174,16 @@ std::vector<std::string> Console::live_names(const std::string& command) const {
         regions();
     } else {
         services(), groups(), regions();
+        for (const auto& st : catalog_.stacks)
+            names.push_back(st.name);
+        if (model_.lag)
+            for (const auto& t : model_.lag->data.kafka.topics)
+                names.push_back(t.name);
         for (const auto& t : theme_names())
             names.push_back(t);
     }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
 }
 
@@ -702,6 +710,7 @@ int Console::run() {
 
     pace_collectors();
     draw(*screen_, model_, ui_, now_ms(), frame_);
+    screen_->show();
     const std::int64_t quit_at =
         opt_.duration_s > 0 ? now_ms() + static_cast<std::int64_t>(opt_.duration_s * 1000) : 0;
     while (!quit_ && !g_quit && (!quit_at || now_ms() < quit_at)) {
@@ -736,10 +745,12 @@ int Console::run() {
         ui_.cmdline_open = cmdline_->active();
         draw(*screen_, model_, ui_, now_ms(), frame_);
         if (cmdline_->active()) cmdline_->draw();
+        screen_->show(); // one doupdate() a frame
     }
     if (worker_) {
         ui_.message = "stopping the workers: flushing and committing…";
         draw(*screen_, model_, ui_, now_ms(), frame_);
+        screen_->show();
     }
     cmdline_.reset();
     screen_.reset();

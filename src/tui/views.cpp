@@ -1336,7 +1336,6 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
             s.put(rows / 2, std::max(0, (cols - text_width(msg)) / 2), msg, Role::warn, true);
         }
         frame.rects.clear();
-        s.show();
         return;
     }
     draw_header(p, m, now);
@@ -1448,7 +1447,6 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
     }
     frame.rects = std::move(p.placed);
     if (ui.help) draw_help(s, ui);
-    s.show();
 }
 
 } // namespace ebap::tui

@@ -70,7 +70,8 @@ struct Frame {
 // groups or regions; empty for the other views.
 std::vector<std::string> shown_names(const Model& m, const UiState& ui, View v);
 
-// Draws a whole frame (header, the view, the key line) for the screen's size.
+// Draws a frame into the screen's buffer (the caller sends it with Screen::show(), once
+// per frame, after any overlay of its own such as the command line) (header, the view, the key line) for the screen's size.
 void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now_ms, Frame& frame);
 
 // The smallest size the console draws in.
