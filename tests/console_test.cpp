@@ -9,6 +9,11 @@
 #include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -591,6 +596,47 @@ TEST_F(Console, GeoMapInAsciiWithoutColour) {
     tmux.keys({"q"});
     ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
     EXPECT_EQ(exit_status(), "0");
+}
+
+// A probe that hangs (a server that accepts and never answers, with a minute of probe
+// timeout) holds up only its own collector: keys switch views and run commands while the
+// first probe round is still waiting, which the services panel still says afterwards.
+TEST_F(Console, AHangingProbeNeverDelaysAKey) {
+    const int hole = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(hole, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(hole, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(hole, 8), 0); // the kernel completes handshakes; nobody ever reads
+    socklen_t len = sizeof addr;
+    getsockname(hole, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::ofstream(dir_.file("catalog.toml"), std::ios::app)
+        << "\n[[service]]\nname = 'black-hole'\nprobe = 'http'\nstack = 'local'\nendpoint = 'http://127.0.0.1:"
+        << ntohs(addr.sin_port) << "/'\n";
+    std::ofstream(dir_.file("ebapctl.toml"), std::ios::app) << "[probe]\ntimeout_ms = 60000\n";
+
+    Tmux tmux("ebap-console-hang-" + std::to_string(getpid()));
+    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    std::string pane;
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "probing the catalog's services…"); }, &pane))
+        << pane;
+    tmux.keys({"7"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Log · state changes"); }, &pane)) << pane;
+    tmux.keys({"3"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Consumer groups"); }, &pane)) << pane;
+    tmux.keys({":"});
+    tmux.literal("theme light");
+    tmux.keys({"Enter"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "theme light"); }, &pane)) << pane;
+    // All of that happened inside the first probe round: it is still waiting.
+    tmux.keys({"1"});
+    ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Topics and lag"); }, &pane)) << pane;
+    EXPECT_TRUE(has(pane, "probing the catalog's services…")) << pane;
+    tmux.keys({"q"});
+    ASSERT_TRUE(tmux.wait_for([&](const std::string&) { return !exit_status().empty(); }, &pane)) << pane;
+    EXPECT_EQ(exit_status(), "0");
+    close(hole);
 }
 
 TEST_F(Console, ReadonlyIsShownAndABadThemeIsAUsageError) {

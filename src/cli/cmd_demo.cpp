@@ -285,6 +285,7 @@ CommandDef demo_command() {
                 };
                 if (console) {
                     tui::ConsoleOptions co;
+                    co.exit_when_stuck = false; // the demo's servers still need stopping
                     co.readonly = ctx.global.readonly;
                     co.theme = ctx.global.theme;
                     co.no_color = ctx.global.no_color;

@@ -755,11 +755,22 @@ int Console::run() {
     cmdline_.reset();
     screen_.reset();
     stop_workers(true); // after the screen: a summary or error goes to the terminal
-    workers_->stop();
-    health_->stop();
-    lag_->stop();
-    kpi_->stop();
     std::signal(SIGWINCH, SIG_DFL);
+    // A round stuck on a hanging backend (up to probe.timeout_ms) must not hold up the
+    // quit: the workers have committed and the collectors hold nothing to save, so the
+    // process leaves without waiting for such a round.
+    bool stopped = true;
+    const auto stop = [&](auto& c) {
+        c->on_publish(nullptr); // no wake-ups for a console that is gone
+        if (c->stop_within(std::chrono::milliseconds(500))) return;
+        stopped = false;
+        if (!opt_.exit_when_stuck) (void)c.release(); // its thread still uses it
+    };
+    stop(workers_), stop(health_), stop(lag_), stop(kpi_);
+    if (!stopped && opt_.exit_when_stuck) {
+        std::fflush(nullptr);
+        _exit(exit_code_);
+    }
     return exit_code_;
 }
 

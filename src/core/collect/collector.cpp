@@ -19,7 +19,24 @@ void CollectorBase::start() {
     std::lock_guard lock(mu_);
     if (thread_.joinable()) return;
     stopping_ = false;
-    thread_ = std::thread([this] { loop(); });
+    finished_ = false;
+    thread_ = std::thread([this] {
+        loop();
+        std::lock_guard done(mu_);
+        finished_ = true;
+        cv_.notify_all();
+    });
+}
+
+bool CollectorBase::stop_within(Ms limit) {
+    std::unique_lock lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+    if (!thread_.joinable() || thread_.get_id() == std::this_thread::get_id()) return true;
+    if (!cv_.wait_for(lock, limit, [&] { return finished_; })) return false;
+    lock.unlock();
+    thread_.join();
+    return true;
 }
 
 void CollectorBase::stop() {

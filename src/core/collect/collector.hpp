@@ -42,6 +42,9 @@ class CollectorBase {
     const std::string& name() const { return name_; }
     void start();                    // the collector's thread; the first round runs at once
     void stop();                     // joins; a round in progress finishes first
+    // Asks the thread to stop and joins it if it ends within `limit`; false when a round
+    // is still running then (a probe that hangs): the caller may leave without waiting.
+    bool stop_within(Ms limit);
     void set_interval(Ms interval);  // live (`:refresh`); wakes the thread
     Ms interval() const;
     void poke();                     // run a round now (coalesced with one in progress)
@@ -61,7 +64,7 @@ class CollectorBase {
     mutable std::mutex mu_;
     std::condition_variable cv_;
     Ms interval_, max_backoff_;
-    bool stopping_ = false, poked_ = false;
+    bool stopping_ = false, poked_ = false, finished_ = false;
     std::function<void()> listener_;
     std::thread thread_;
     std::uint64_t lapsed_ = 0;
