@@ -63,6 +63,10 @@ class RunSink : public sql::ResultSink {
         if (printer_.output_lost()) client_.cancel(); // the pager quit, or `| head` closed
     }
     void on_stats(const sql::QueryStats& s) override { progress_.update(s); }
+    void on_notice(const std::string& text) override {
+        std::fflush(stdout);
+        std::fprintf(stderr, "%s\n", printable(text).c_str());
+    }
 
   private:
     RowPrinter& printer_;
@@ -86,6 +90,7 @@ class UpdateAwareSink : public sql::ResultSink {
         release();
         inner_.on_page(page);
     }
+    void on_notice(const std::string& text) override { inner_.on_notice(text); }
     void on_stats(const sql::QueryStats& s) override {
         if (!s.update_type.empty()) {
             update_ = true;

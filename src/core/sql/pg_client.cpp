@@ -162,12 +162,29 @@ struct PgClient::Impl {
         return e;
     }
 
+    ResultSink* notices = nullptr; // the running statement's sink
+
+    static void on_notice(void* self, const PGresult* res) {
+        auto* impl = static_cast<Impl*>(self);
+        if (!impl->notices) return;
+        const char* severity = PQresultErrorField(res, PG_DIAG_SEVERITY);
+        const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        impl->notices->on_notice(std::string(severity ? severity : "NOTICE") + ": " +
+                                 (primary ? primary : ""));
+    }
+
     StatementResult execute(const std::string& sql, ResultSink& sink) {
         StatementResult r;
         if (auto e = connect()) {
             r.error = e;
             return r;
         }
+        PQsetNoticeReceiver(conn, on_notice, this);
+        notices = &sink;
+        struct Forget {
+            ResultSink*& s;
+            ~Forget() { s = nullptr; }
+        } forget{notices};
         if (!PQsendQuery(conn, sql.c_str())) {
             r.error = QueryError{QueryError::Transport,
                                  "postgres " + owner->endpoint() + ": " + first_line(PQerrorMessage(conn))};

@@ -108,6 +108,8 @@ class ResultSink {
     // The page is valid only during the call.
     virtual void on_page(const RowPage& page) = 0;
     virtual void on_stats(const QueryStats&) {}
+    // A server's notice or warning ("NOTICE: table \"t\" does not exist, skipping").
+    virtual void on_notice(const std::string&) {}
 };
 
 } // namespace ebap::sql

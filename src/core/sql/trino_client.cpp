@@ -549,6 +549,12 @@ struct TrinoClient::Impl {
                     r.update_type = r.stats.update_type = std::string(std::string_view(v.get_string()));
                 else if (key == "updateCount" && v.type() == od::json_type::number)
                     r.update_count = as_int(v);
+                else if (key == "warnings" && v.type() == od::json_type::array)
+                    for (auto w : v.get_array())
+                        for (auto f : w.get_object())
+                            if (std::string_view(f.unescaped_key()) == "message")
+                                sink.on_notice("WARNING: " +
+                                               std::string(std::string_view(f.value().get_string())));
             }
         };
         fields(false);
