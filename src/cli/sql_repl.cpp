@@ -150,6 +150,11 @@ char* completion_generator(const char* text, int state) {
     if (state == 0) {
         matches = sql_completions(text, g_repl->completion_names);
         next = 0;
+        // A keyword is followed by a blank; a name may go on with ".schema".
+        bool keyword = false;
+        for (const char* k : kKeywords)
+            keyword = keyword || (matches.size() == 1 && lower(k) == lower(matches[0]));
+        rl_completion_append_character = matches.size() == 1 && !keyword ? '\0' : ' ';
     }
     return next < matches.size() ? strdup(matches[next++].c_str()) : nullptr;
 }
