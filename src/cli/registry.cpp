@@ -12,12 +12,13 @@ CommandDef broker_command();
 CommandDef gen_command();
 CommandDef seed_command();
 CommandDef worker_command();
+CommandDef sql_command();
 
 const std::vector<CommandDef>& all_commands() {
     static const std::vector<CommandDef> all = {
         status_command(), lag_command(),    kpi_command(), geo_command(),
         doctor_command(), demo_command(),   broker_command(),
-        gen_command(),    seed_command(),   worker_command(),
+        gen_command(),    seed_command(),   worker_command(), sql_command(),
     };
     return all;
 }
