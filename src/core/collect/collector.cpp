@@ -22,12 +22,16 @@ void CollectorBase::start() {
     thread_ = std::thread([this] { loop(); });
 }
 
-void CollectorBase::stop() {
+void CollectorBase::request_stop() {
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
     }
     cv_.notify_all();
+}
+
+void CollectorBase::stop() {
+    request_stop();
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 

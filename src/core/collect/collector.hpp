@@ -42,6 +42,7 @@ class CollectorBase {
     const std::string& name() const { return name_; }
     void start();                    // the collector's thread; the first round runs at once
     void stop();                     // joins; a round in progress finishes first
+    void request_stop();             // no new round; stop() still joins (stop several at once)
     void set_interval(Ms interval);  // live (`:refresh`); wakes the thread
     Ms interval() const;
     void poke();                     // run a round now (coalesced with one in progress)
