@@ -137,6 +137,19 @@ TEST(Collector, AStopRequestedDuringARoundStartsNoOtherRound) {
     EXPECT_EQ(a.latest()->rounds, held + 1);
 }
 
+// A hidden view's collector is slowed down, then sped up when the view is shown again: the
+// shorter interval applies at once, not after the longer one has run out.
+TEST(Collector, AnIntervalShortenedAgainWhileWaitingForALongerOneApplies) {
+    FakeCollector c;
+    c.start();
+    ASSERT_TRUE(eventually([&] { return c.latest() != nullptr; }));
+    c.set_interval(1h);
+    std::this_thread::sleep_for(100ms); // the thread now waits for the hour
+    const auto before = c.latest()->rounds;
+    c.set_interval(10ms);
+    EXPECT_TRUE(eventually([&] { return c.latest()->rounds > before; })); // not in an hour
+}
+
 std::shared_ptr<const Config> config_for(const std::string& toml) {
     return std::make_shared<const Config>(Config::from_toml(toml, "test.toml"));
 }
