@@ -114,6 +114,42 @@ TEST(Collector, ALiveIntervalChangeAndAPokeRunRounds) {
     EXPECT_EQ(c.interval(), 1h);
 }
 
+// The console stops its collectors together: one whose round ends while another is still
+// being waited for must not start a new round (the hung backends' deadlines would add up).
+TEST(Collector, AStopRequestedDuringARoundStartsNoOtherRound) {
+    FakeCollector a, b;
+    a.start();
+    b.start();
+    ASSERT_TRUE(eventually([&] { return a.latest() && b.latest(); }));
+    a.hold = true;
+    b.hold = true;
+    ASSERT_TRUE(eventually([&] { return a.holding.load() && b.holding.load(); }));
+    const auto held = a.latest()->rounds;
+    a.request_stop();
+    b.request_stop();
+    a.hold = false;
+    ASSERT_TRUE(eventually([&] { return a.latest()->rounds == held + 1; }));
+    std::this_thread::sleep_for(100ms); // 10 intervals in which a would run again
+    EXPECT_EQ(a.latest()->rounds, held + 1);
+    b.hold = false;
+    b.stop();
+    a.stop();
+    EXPECT_EQ(a.latest()->rounds, held + 1);
+}
+
+// A hidden view's collector is slowed down, then sped up when the view is shown again: the
+// shorter interval applies at once, not after the longer one has run out.
+TEST(Collector, AnIntervalShortenedAgainWhileWaitingForALongerOneApplies) {
+    FakeCollector c;
+    c.start();
+    ASSERT_TRUE(eventually([&] { return c.latest() != nullptr; }));
+    c.set_interval(1h);
+    std::this_thread::sleep_for(100ms); // the thread now waits for the hour
+    const auto before = c.latest()->rounds;
+    c.set_interval(10ms);
+    EXPECT_TRUE(eventually([&] { return c.latest()->rounds > before; })); // not in an hour
+}
+
 std::shared_ptr<const Config> config_for(const std::string& toml) {
     return std::make_shared<const Config>(Config::from_toml(toml, "test.toml"));
 }

@@ -747,6 +747,13 @@ int Console::run() {
         if (cmdline_->active()) cmdline_->draw();
         screen_->show(); // one doupdate() a frame
     }
+    // Every collector stops now: joined one by one, the later ones would start fresh rounds
+    // while the earlier ones are waited for, and a hung backend's deadlines would add up.
+    for (collect::CollectorBase* c : {static_cast<collect::CollectorBase*>(health_.get()),
+                                      static_cast<collect::CollectorBase*>(lag_.get()),
+                                      static_cast<collect::CollectorBase*>(kpi_.get()),
+                                      static_cast<collect::CollectorBase*>(workers_.get())})
+        c->request_stop();
     if (worker_) {
         ui_.message = "stopping the workers: flushing and committing…";
         draw(*screen_, model_, ui_, now_ms(), frame_);

@@ -47,10 +47,29 @@ void restore_terminal() {
 }
 
 Screen::Screen(const Theme& theme, bool no_color) : theme_(theme) {
-    const char* cs = nl_langinfo(CODESET);
-    glyphs_.utf8 = cs && std::strcmp(cs, "UTF-8") == 0;
     if (!newterm(nullptr, stdout, stdin)) throw std::runtime_error("cannot open the terminal");
     g_active = true;
+    for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, on_fatal);
+    std::signal(SIGTSTP, on_tstp);
+    std::signal(SIGCONT, on_cont);
+    init(no_color);
+}
+
+Screen::Screen(const Theme& theme, bool no_color, const Offscreen& off) : theme_(theme) {
+    no_input_ = std::fopen("/dev/null", "r");
+    SCREEN* sp = no_input_ && off.out ? newterm(off.term.c_str(), off.out, no_input_) : nullptr;
+    if (!sp) {
+        if (no_input_) std::fclose(no_input_);
+        throw std::runtime_error("cannot open an off-screen terminal '" + off.term + "'");
+    }
+    offscreen_ = sp;
+    resizeterm(off.rows, off.cols);
+    init(no_color);
+}
+
+void Screen::init(bool no_color) {
+    const char* cs = nl_langinfo(CODESET);
+    glyphs_.utf8 = cs && std::strcmp(cs, "UTF-8") == 0;
     cbreak();
     noecho();
     nonl();
@@ -61,19 +80,22 @@ Screen::Screen(const Theme& theme, bool no_color) : theme_(theme) {
     curs_set(0);
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, nullptr);
     mouseinterval(0);
-    for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, on_fatal);
-    std::signal(SIGTSTP, on_tstp);
-    std::signal(SIGCONT, on_cont);
     if (has_colors() && !no_color) {
         start_color();
         use_default_colors();
     }
     mode_ = pick_color_mode(std::getenv("COLORTERM"), has_colors() && !no_color ? COLORS : 0,
                             no_color || !has_colors());
-    set_theme(theme);
+    set_theme(theme_);
 }
 
 Screen::~Screen() {
+    if (offscreen_) {
+        endwin();
+        delscreen(static_cast<SCREEN*>(offscreen_));
+        std::fclose(no_input_);
+        return;
+    }
     for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGTSTP, SIGCONT})
         std::signal(sig, SIG_DFL);
     restore_terminal();

@@ -6,6 +6,7 @@
 #include "tui/theme.hpp"
 #include "tui/widgets.hpp"
 
+#include <cstdio>
 #include <string>
 
 namespace ebap::tui {
@@ -17,11 +18,20 @@ struct Rect {
     bool operator==(const Rect&) const = default;
 };
 
+// A terminal that is not the process's own (benchmarks, tests): `term` at a fixed size,
+// output to `out`, no input; signals and the real terminal are left alone.
+struct Offscreen {
+    std::FILE* out = nullptr;
+    int rows = 24, cols = 80;
+    std::string term = "xterm-256color";
+};
+
 class Screen {
   public:
     // Takes over the terminal (stdin/stdout). no_color: NO_COLOR or --no-color.
     Screen(const Theme& theme, bool no_color);
-    ~Screen(); // restores the terminal
+    Screen(const Theme& theme, bool no_color, const Offscreen& off);
+    ~Screen(); // restores the terminal (an off-screen one is freed)
     Screen(const Screen&) = delete;
     Screen& operator=(const Screen&) = delete;
 
@@ -44,7 +54,10 @@ class Screen {
     void show();                                     // one doupdate() per frame
 
   private:
+    void init(bool no_color); // the curses modes and colours both kinds share
     void apply(Role role, bool bold);
+    void* offscreen_ = nullptr; // the off-screen SCREEN
+    std::FILE* no_input_ = nullptr;
     Theme theme_;
     unsigned theme_version_ = 0;
     ColorMode mode_ = ColorMode::mono;

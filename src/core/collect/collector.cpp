@@ -39,12 +39,16 @@ bool CollectorBase::stop_within(Ms limit) {
     return true;
 }
 
-void CollectorBase::stop() {
+void CollectorBase::request_stop() {
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
     }
     cv_.notify_all();
+}
+
+void CollectorBase::stop() {
+    request_stop();
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
@@ -115,13 +119,16 @@ void CollectorBase::loop() {
         const auto took = std::chrono::duration_cast<Ms>(Clock::now() - began);
         if (took > interval && interval.count() > 0)
             lapsed_ += static_cast<std::uint64_t>(took / interval);
-        const auto next = began + wait;
-        cv_.wait_until(lock, next, [&] { return stopping_ || poked_ || interval_ != interval; });
-        if (stopping_) return;
-        if (interval_ != interval && !poked_ && Clock::now() < began + interval_) {
-            // A new, longer interval: keep waiting for it.
-            cv_.wait_until(lock, began + interval_, [&] { return stopping_ || poked_; });
+        // The next round is due `wait` after this one began; after a live interval change,
+        // one new interval after it, as often as the interval changes (a hidden view's
+        // collector slowed down, then sped up again when the view is shown).
+        auto due = began + wait;
+        for (Ms seen = interval;;) {
+            cv_.wait_until(lock, due, [&] { return stopping_ || poked_ || interval_ != seen; });
             if (stopping_) return;
+            if (poked_ || interval_ == seen) break;
+            seen = interval_;
+            due = began + seen;
         }
         poked_ = false;
     }

@@ -45,6 +45,7 @@ class CollectorBase {
     // Asks the thread to stop and joins it if it ends within `limit`; false when a round
     // is still running then (a probe that hangs): the caller may leave without waiting.
     bool stop_within(Ms limit);
+    void request_stop();             // no new round; stop() still joins (stop several at once)
     void set_interval(Ms interval);  // live (`:refresh`); wakes the thread
     Ms interval() const;
     void poke();                     // run a round now (coalesced with one in progress)
