@@ -117,9 +117,10 @@ if want frame; then
     echo "console: frame cost ($REPS repetitions)" >&2
     "$FRAME_BENCH" --benchmark_repetitions="$REPS" --benchmark_report_aggregates_only=true \
         --benchmark_format=json --benchmark_out="$OUT/frame.json" --benchmark_out_format=json >/dev/null
-    FRAMES=$(jq -r '.benchmarks[] | select(.aggregate_name == "median") |
+    FRAMES=$(jq -r --argjson reps "$REPS" '.benchmarks[] |
+        select(.aggregate_name == "median" or ($reps == 1 and .run_type == "iteration")) |
         (.run_name | capture("cols:(?<c>[0-9]+)/rows:(?<r>[0-9]+)/mode:(?<m>[0-9])")) as $a |
-        "\($a.c)x\($a.r) \(["full", "one_kpi", "idle", "kpi_tick", "clock_tick", "repaint"][$a.m | tonumber]) \(.real_time) \(.drawn) \(.bytes)"' \
+        "\($a.c)x\($a.r) \(["full", "one_kpi", "idle", "kpi_tick", "clock_tick", "repaint"][$a.m | tonumber]) \(.cpu_time) \(.real_time) \(.drawn) \(.bytes)"' \
         "$OUT/frame.json")
 fi
 
@@ -237,15 +238,17 @@ if want rss; then
     records=$(redis-cli -p "$REDIS_PORT" hgetall ebap:offsets:ebapctl-workers |
         awk 'NR % 2 { f = $0; next } f ~ /^ebap\.events\.raw:[0-9]+$/ { s += $0 } END { print s + 0 }')
     delivered=$(jq -r '.delivered // "?"' "$TMP/gen.json" 2>/dev/null || echo "?")
+    cold=$(find "$TMP/cold" -type f | wc -l) # the first after worker.cold_flush_s (60 s)
     row "peak RSS, 2 workers in the console at $EPS eps" "$(jq -r '.vmhwm_kb / 1024 | . * 10 | round / 10' "$OUT/rss.json") MiB" "-" \
-        "$records records committed of $delivered produced; $(jq -r '.cpu_pct' "$OUT/rss.json") % CPU over $RSS_S s"
+        "$records records committed of $delivered produced, $cold cold files; $(jq -r '.cpu_pct' "$OUT/rss.json") % CPU over $RSS_S s"
 fi
 
 printf '\nconsole benchmarks: %s, %d cores, load %s\n' "$(date -u +%FT%TZ)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${FRAMES:-}" ]; then
-    printf '%-8s %-10s %10s %7s %8s\n' size frame median_us drawn bytes
-    awk '{ printf "%-8s %-10s %10.1f %7.1f %8.0f\n", $1, $2, $3, $4, $5 }' <<<"$FRAMES"
-    echo "(target: a full frame at 200x60 <= 2000 us; drawn = widgets redrawn per frame; bytes = terminal output per frame)"
+    printf '%-8s %-10s %9s %9s %7s %8s\n' size frame cpu_us wall_us drawn bytes
+    awk '{ printf "%-8s %-10s %9.1f %9.1f %7.1f %8.0f\n", $1, $2, $3, $4, $5, $6 }' <<<"$FRAMES"
+    echo "(medians of $REPS repetitions; target: a full frame at 200x60 <= 2000 us; cpu_us is the frame's own CPU (wall_us also holds"
+    echo " what neighbours took of the core); drawn = widgets redrawn per frame; bytes = terminal output per frame)"
     echo
 fi
 if [ ${#ROWS[@]} -gt 0 ]; then
