@@ -230,7 +230,9 @@ void draw_header(Painter& p, const Model& m, std::int64_t now) {
     const auto t = utc_iso(now);
     right = t.size() >= 19 ? t.substr(11, 8) + "Z" : t;
     if (auto age = m.oldest_ms(now))
-        right += fmt::format(" {} data {} old", g.dot(), fmt_duration_ms(double(*age)));
+        // Whole seconds: the header redraws once a second, a millisecond count would freeze.
+        right += *age < 1000 ? fmt::format(" {} data <1 s old", g.dot())
+                             : fmt::format(" {} data {} old", g.dot(), fmt_duration_ms(double(*age / 1000 * 1000)));
     else
         right += fmt::format(" {} waiting for data", g.dot());
     if (m.readonly) right += fmt::format(" {} READONLY", g.dot());
