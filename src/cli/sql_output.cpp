@@ -13,29 +13,6 @@ using sql::RowPage;
 
 constexpr std::size_t kFlushBytes = 64u << 10;
 
-void json_quote(std::string& out, std::string_view s) {
-    static const char* hex = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
-
 std::vector<std::string> split_lines(std::string_view s) {
     std::vector<std::string> lines;
     std::size_t from = 0;

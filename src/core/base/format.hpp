@@ -28,4 +28,7 @@ std::string mask_url_credentials(std::string_view text);
 // At most `max_width` display columns: longer text ends in "…" (cells of tables).
 std::string truncate_display(const std::string& s, int max_width);
 
+// Appends `s` as a JSON string literal: quotes, backslash, \n \r \t, other controls as \u00XX.
+void json_quote(std::string& out, std::string_view s);
+
 } // namespace ebap

@@ -52,29 +52,6 @@ std::string url_decode(std::string_view s) {
 
 std::string url_encode(std::string_view s) { return percent_encode(s, "-._~"); }
 
-void json_quote(std::string& out, std::string_view s) {
-    static const char* hex = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
-
 // One value in the Trino CLI's text form, and its JSON (rows become objects).
 void render(od::value v, const TrinoType* t, std::string& disp, std::string& json) {
     static const TrinoType kUnknown{};
