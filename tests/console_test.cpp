@@ -8,6 +8,7 @@
 #include "support/cli_run.hpp"
 #include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tmux.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -85,87 +86,6 @@ void commit(const std::string& bootstrap, const std::vector<std::int64_t>& offse
     rd_kafka_destroy(c);
 }
 
-// One tmux server of our own (-L), so a user's tmux and its config never interfere.
-class Tmux {
-  public:
-    explicit Tmux(std::string socket) : socket_(std::move(socket)) {}
-    ~Tmux() { run({"kill-server"}); }
-    CliResult run(std::vector<std::string> args) const {
-        std::vector<std::string> argv = {"tmux", "-L", socket_, "-f", "/dev/null"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return run_argv(argv, {}, 20000);
-    }
-    void start(const std::string& command, int cols, int rows) const {
-        const auto r = run({"new-session", "-d", "-s", "t", "-x", std::to_string(cols), "-y",
-                            std::to_string(rows), command});
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-    std::string capture(bool escapes = false) const {
-        std::vector<std::string> a = {"capture-pane", "-p", "-t", "t"};
-        if (escapes) a.push_back("-e");
-        return run(a).out;
-    }
-    void keys(const std::vector<std::string>& k) const {
-        std::vector<std::string> a = {"send-keys", "-t", "t"};
-        a.insert(a.end(), k.begin(), k.end());
-        run(a);
-    }
-    void literal(const std::string& text) const { run({"send-keys", "-t", "t", "-l", text}); }
-    // A left click at a cell (0-based), as a terminal reports it (X10 mouse encoding: the
-    // console asked for mouse events, so tmux passes the bytes through).
-    void click(int row, int col) const {
-        const auto enc = [&](int button) {
-            return std::string("\x1b[M") + char(32 + button) + char(33 + col) + char(33 + row);
-        };
-        literal(enc(0));
-        literal(enc(3));
-    }
-    // The display column (0-based) where `text` starts on its line, -1 when none (every
-    // character before it one column wide, as the console's borders and glyphs are).
-    int col_of(const std::string& pane, const std::string& text) const {
-        std::istringstream in(pane);
-        std::string line;
-        while (std::getline(in, line))
-            if (const auto at = line.find(text); at != std::string::npos) {
-                int col = 0;
-                for (std::size_t i = 0; i < at; ++i)
-                    col += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
-                return col;
-            }
-        return -1;
-    }
-    // The pane's line holding `text` (0-based), -1 when none.
-    int row_of(const std::string& pane, const std::string& text) const {
-        std::istringstream in(pane);
-        std::string line;
-        for (int i = 0; std::getline(in, line); ++i)
-            if (line.find(text) != std::string::npos) return i;
-        return -1;
-    }
-    void resize(int cols, int rows) const {
-        run({"resize-window", "-t", "t", "-x", std::to_string(cols), "-y", std::to_string(rows)});
-    }
-    // Polls the pane until `pred` holds (true) or 30 s pass (false, with the last pane).
-    template <class P>
-    bool wait_for(P pred, std::string* last = nullptr, bool escapes = false) const {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        std::string pane;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pane = capture(escapes);
-            if (pred(pane)) {
-                if (last) *last = pane;
-                return true;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-        if (last) *last = pane;
-        return false;
-    }
-
-  private:
-    std::string socket_;
-};
-
 bool has(const std::string& pane, const std::string& s) { return pane.find(s) != std::string::npos; }
 
 class Console : public ::testing::Test {
@@ -228,7 +148,7 @@ class Console : public ::testing::Test {
 
 TEST_F(Console, OverviewShowsWhatTheSourcesSay) {
     Tmux tmux("ebap-console-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    ASSERT_TRUE(tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40));
     std::string pane;
     // Service states: the two real ones UP, the closed port DOWN with its reason.
     ASSERT_TRUE(tmux.wait_for(
@@ -372,13 +292,13 @@ TEST_F(Console, LagViewPartitionsKeysMouseAndRebinding) {
     std::ofstream(dir_.file("ebapctl.toml"), std::ios::app)
         << "[console.keys]\ndown = \"n Down\"\nfilter = \"/ q\"\n";
     Tmux tmux("ebap-console-lag-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    ASSERT_TRUE(tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40));
     std::string pane;
     // The clash is reported at start-up: q stays with the filter it was bound to first.
     ASSERT_TRUE(tmux.wait_for(
-        [](const std::string& p) { return has(p, "1 problem(s) in the console settings: see the log (7)"); }, &pane))
+        [](const std::string& p) { return has(p, "1 problem(s) in the console settings: see the log (8)"); }, &pane))
         << pane;
-    tmux.keys({"7"});
+    tmux.keys({"8"});
     ASSERT_TRUE(tmux.wait_for(
         [](const std::string& p) {
             return has(p, "console.keys.quit (default): key q is already bound to filter; it stays there");
@@ -487,7 +407,7 @@ TEST_F(Console, LagViewPartitionsKeysMouseAndRebinding) {
 
 TEST_F(Console, NoColorAndAsciiLocaleStillShowStateInWords) {
     Tmux tmux("ebap-console-nc-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C LC_ALL=C NO_COLOR=1"), 100, 30);
+    ASSERT_TRUE(tmux.start(command("LANG=C LC_ALL=C NO_COLOR=1"), 100, 30));
     std::string pane;
     // 100x30 is the compact overview: a one-line summary names what is not UP.
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "2/3 UP") && has(p, "nothing-here"); },
@@ -536,7 +456,7 @@ TEST_F(Console, GeoViewPutsTheRegionsOnAWorldMap) {
                    "updated_ms", std::to_string(wall_ms())});
     std::ofstream(dir_.file("ebapctl.toml"), std::ios::app) << "[geo.coords]\nlab-north = [64.1, -21.9]\n";
     Tmux tmux("ebap-console-geo-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    ASSERT_TRUE(tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40));
     tmux.keys({"5"});
     std::string pane;
     const auto map_ready = [](const std::string& p) {
@@ -579,7 +499,7 @@ TEST_F(Console, GeoViewPutsTheRegionsOnAWorldMap) {
 
 TEST_F(Console, GeoMapInAsciiWithoutColour) {
     Tmux tmux("ebap-console-geo-nc-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C LC_ALL=C NO_COLOR=1"), 100, 30);
+    ASSERT_TRUE(tmux.start(command("LANG=C LC_ALL=C NO_COLOR=1"), 100, 30));
     tmux.keys({"5"});
     std::string pane;
     ASSERT_TRUE(tmux.wait_for(
@@ -617,11 +537,11 @@ TEST_F(Console, AHangingProbeNeverDelaysAKey) {
     std::ofstream(dir_.file("ebapctl.toml"), std::ios::app) << "[probe]\ntimeout_ms = 60000\n";
 
     Tmux tmux("ebap-console-hang-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40);
+    ASSERT_TRUE(tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8"), 120, 40));
     std::string pane;
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "probing the catalog's services…"); }, &pane))
         << pane;
-    tmux.keys({"7"});
+    tmux.keys({"8"});
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Log · state changes"); }, &pane)) << pane;
     tmux.keys({"3"});
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "Consumer groups"); }, &pane)) << pane;
@@ -641,7 +561,7 @@ TEST_F(Console, AHangingProbeNeverDelaysAKey) {
 
 TEST_F(Console, ReadonlyIsShownAndABadThemeIsAUsageError) {
     Tmux tmux("ebap-console-ro-" + std::to_string(getpid()));
-    tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8", "--readonly"), 120, 40);
+    ASSERT_TRUE(tmux.start(command("LANG=C.UTF-8 LC_ALL=C.UTF-8", "--readonly"), 120, 40));
     std::string pane;
     ASSERT_TRUE(tmux.wait_for([](const std::string& p) { return has(p, "READONLY"); }, &pane)) << pane;
     // A dangerous command is refused with the reason, before any confirmation.
@@ -675,10 +595,10 @@ namespace ebap::test {
 TEST(DemoConsole, OpensTheConsoleAndQuittingLeavesNothingBehind) {
     TempDir dir("demo-console");
     Tmux tmux("ebap-demo-console-" + std::to_string(getpid()));
-    tmux.start("env -u NO_COLOR -u EBAPCTL_CONFIG LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/nonexistent "
+    ASSERT_TRUE(tmux.start("env -u NO_COLOR -u EBAPCTL_CONFIG LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/nonexistent "
                "EBAP_STATE_DIR=" + dir.path() + " " + EBAPCTL_BIN +
                    " demo --eps 300; echo $? > " + dir.file("exit") + "; sleep 30",
-               120, 40);
+               120, 40));
     std::string pane;
     // The embedded services UP; the rest of the platform DOWN with its reason, optional.
     ASSERT_TRUE(tmux.wait_for(

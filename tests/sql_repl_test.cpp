@@ -2,6 +2,7 @@
 // Trino test peer (it plays captured Trino responses: no Trino server runs here).
 #include "support/cli_run.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tmux.hpp"
 #include "support/trino_peer.hpp"
 
 #include <gtest/gtest.h>
@@ -18,41 +19,7 @@ namespace {
 using test::PeerStep;
 using test::TrinoPeer;
 
-// One tmux server of our own (-L), so a user's tmux and its config never interfere.
-class Tmux {
-  public:
-    explicit Tmux(std::string socket) : socket_(std::move(socket)) {}
-    ~Tmux() { run({"kill-server"}); }
-    test::CliResult run(std::vector<std::string> args) const {
-        std::vector<std::string> argv = {"tmux", "-L", socket_, "-f", "/dev/null"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return test::run_argv(argv, {}, 20000);
-    }
-    void start(const std::string& command) const {
-        ASSERT_EQ(run({"new-session", "-d", "-s", "t", "-x", "100", "-y", "40", command}).exit_code, 0);
-    }
-    std::string capture() const { return run({"capture-pane", "-p", "-t", "t"}).out; }
-    void keys(const std::string& k) const { run({"send-keys", "-t", "t", k}); }
-    // tmux reads an argument ending in ';' as its command separator: "\\;" types one.
-    void literal(std::string text) const {
-        if (!text.empty() && text.back() == ';') text.insert(text.size() - 1, "\\");
-        run({"send-keys", "-t", "t", "-l", text});
-    }
-    // Polls the pane until `text` shows (a hang guard of 20 s, not a timing check).
-    bool shows(const std::string& text, std::string* pane = nullptr) const {
-        std::string p;
-        for (int i = 0; i < 400; ++i) {
-            p = capture();
-            if (p.find(text) != std::string::npos) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        if (pane) *pane = p;
-        return p.find(text) != std::string::npos;
-    }
-
-  private:
-    std::string socket_;
-};
+using test::Tmux;
 
 TEST(SqlRepl, EditsRunsCompletesAndKeepsItsHistory) {
     TrinoPeer peer;
@@ -65,8 +32,8 @@ TEST(SqlRepl, EditsRunsCompletesAndKeepsItsHistory) {
     std::ofstream(config) << "[trino]\nurl = \"" << peer.url() << "\"\nuser = \"operator\"\nschema = \"bronze\"\n"
                           << "[paths]\nstate_dir = \"" << dir.file("state") << "\"\n";
     Tmux tmux("ebap-sql-" + std::to_string(getpid()));
-    tmux.start("env PAGER= TERM=xterm " + std::string(EBAPCTL_BIN) + " --config " + config +
-               " sql; sleep 60");
+    ASSERT_TRUE(tmux.start("env PAGER= TERM=xterm " + std::string(EBAPCTL_BIN) + " --config " + config +
+               " sql; sleep 60"));
     std::string pane;
     ASSERT_TRUE(tmux.shows("trino:bronze>", &pane)) << pane;
     for (int i = 0; i < 400 && peer.requests("POST").empty(); ++i)
@@ -75,31 +42,31 @@ TEST(SqlRepl, EditsRunsCompletesAndKeepsItsHistory) {
 
     // A statement over two lines runs once a line ends it.
     tmux.literal("select * ");
-    tmux.keys("Enter");
+    tmux.key("Enter");
     ASSERT_TRUE(tmux.shows("     ->", &pane)) << pane;
     tmux.literal("from t;");
-    tmux.keys("Enter");
+    tmux.key("Enter");
     ASSERT_TRUE(tmux.shows("(3 rows)", &pane)) << pane;
     EXPECT_NE(pane.find("  2 | user-2 |  2.25 | false | n2"), std::string::npos) << pane;
     EXPECT_EQ(peer.requests("POST").at(1).body, "select * \nfrom t");
 
     // \format, and Tab: a keyword, then a catalog learned from SHOW CATALOGS.
     tmux.literal("\\format vertical");
-    tmux.keys("Enter");
+    tmux.key("Enter");
     tmux.literal("SEL");
-    tmux.keys("Tab");
+    tmux.key("Tab");
     tmux.literal("* FROM ice");
-    tmux.keys("Tab");
+    tmux.key("Tab");
     ASSERT_TRUE(tmux.shows("SELECT * FROM iceberg", &pane)) << pane;
     tmux.literal(".x;");
-    tmux.keys("Enter");
+    tmux.key("Enter");
     ASSERT_TRUE(tmux.shows("-[ RECORD 3 ]", &pane)) << pane;
 
     // Ctrl-C at the prompt drops the line; \q leaves; the history keeps the statements.
     tmux.literal("select broken");
-    tmux.keys("C-c");
+    tmux.key("C-c");
     tmux.literal("\\q");
-    tmux.keys("Enter");
+    tmux.key("Enter");
     for (int i = 0; i < 400 && access(dir.file("state/sql_history").c_str(), F_OK) != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::ifstream in(dir.file("state/sql_history"));

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <sys/wait.h>
@@ -264,6 +265,48 @@ TEST_F(SqlTrinoTest, RetriesEndAtTheDeadlineAndOtherStatusesFailAtOnce) {
     r = sql({"-e", "SELECT 1"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("HTTP 401: Unauthorized: the password is wrong"), std::string::npos) << r.err;
+}
+
+// Retry-After may be an HTTP date (RFC 9110): one an hour ahead is beyond the one-second
+// deadline, so the client gives up after that single answer instead of retrying with its
+// own backoff until the deadline.
+TEST_F(SqlTrinoTest, RetryAfterAsAnHttpDateIsHonoured) {
+    char date[64];
+    const std::time_t later = std::time(nullptr) + 3600;
+    std::tm tm{};
+    gmtime_r(&later, &tm);
+    std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    std::vector<PeerStep> throttled(50, fault(429, {{"Retry-After", date}}));
+    peer.enqueue(throttled);
+    auto r = sql({"-e", "SELECT 1"}, "", {}, "timeout_ms = 1000");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("gave up after 1 attempt in"), std::string::npos) << r.err;
+    EXPECT_EQ(peer.requests("POST").size(), 1u);
+
+    // A date already past: retried at once, and the statement goes through.
+    peer.reset();
+    peer.enqueue({fault(503, {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}}),
+                  page("10_trino_golden_single_page_FINISHED.json")});
+    r = sql({"-e", "SELECT 123", "--format", "csv"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "\"123\"\n");
+}
+
+// X-Trino-Time-Zone: trino.time_zone, else this machine's zone (TZ here); a POSIX rule
+// that names no zone is not sent.
+TEST_F(SqlTrinoTest, TheSessionTimeZoneIsSent) {
+    for (int i = 0; i < 3; ++i) peer.enqueue({page("10_trino_golden_single_page_FINISHED.json")});
+    auto r = sql({"-e", "SELECT 1"}, "", {{"TZ", "Asia/Kolkata"}}, "time_zone = \"Europe/Berlin\"");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = sql({"-e", "SELECT 1"}, "", {{"TZ", ":America/Argentina/Salta"}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = sql({"-e", "SELECT 1"}, "", {{"TZ", "EST5EDT"}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto posts = peer.requests("POST");
+    ASSERT_EQ(posts.size(), 3u);
+    EXPECT_EQ(posts[0].header("X-Trino-Time-Zone"), "Europe/Berlin");
+    EXPECT_EQ(posts[1].header("X-Trino-Time-Zone"), "America/Argentina/Salta");
+    EXPECT_EQ(posts[2].header("X-Trino-Time-Zone"), "");
 }
 
 TEST_F(SqlTrinoTest, PasswordRefusedOverHttpAndNeverShown) {

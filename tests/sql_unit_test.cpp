@@ -1,7 +1,8 @@
 // The parts of `ebapctl sql` that need no server: statement splitting, Trino type
 // spellings, the caret under an error's column, the printers' formats, completion.
-#include "cli/sql_output.hpp"
+#include "core/sql/printer.hpp"
 #include "cli/sql_repl.hpp"
+#include "core/sql/names.hpp"
 #include "cli/sql_runner.hpp"
 #include "core/sql/error_location.hpp"
 #include "core/sql/pg_client.hpp"
@@ -68,7 +69,7 @@ TEST(Caret, UnderTheColumnOnItsLine) {
     EXPECT_EQ(sql::line_column_of("select\n  é frm", 12), (std::pair<int, int>{2, 5}));
 }
 
-struct StringOut : cli::OutputSink {
+struct StringOut : sql::OutputSink {
     std::string text;
     bool write(std::string_view t) override {
         text += t;
@@ -77,9 +78,9 @@ struct StringOut : cli::OutputSink {
     bool flush() override { return true; }
 };
 
-std::string print(cli::SqlFormat f, int width = 0) {
+std::string print(sql::SqlFormat f, int width = 0) {
     StringOut out;
-    cli::RowPrinter p(f, out, width);
+    sql::RowPrinter p(f, out, width);
     p.on_columns({{"id", "bigint", true}, {"name", "varchar", false}});
     sql::RowPage page(2);
     page.add(sql::CellKind::Literal, "1");
@@ -92,62 +93,62 @@ std::string print(cli::SqlFormat f, int width = 0) {
 }
 
 TEST(Printers, QuotingEscapingAndNull) {
-    EXPECT_EQ(print(cli::SqlFormat::Csv), "\"1\",\"a \"\"quoted\"\"\tvalue\"\n\"22\",\"\"\n");
-    EXPECT_EQ(print(cli::SqlFormat::TsvHeader), "id\tname\n1\ta \"quoted\"\\tvalue\n22\t\n");
-    EXPECT_EQ(print(cli::SqlFormat::Json),
+    EXPECT_EQ(print(sql::SqlFormat::Csv), "\"1\",\"a \"\"quoted\"\"\tvalue\"\n\"22\",\"\"\n");
+    EXPECT_EQ(print(sql::SqlFormat::TsvHeader), "id\tname\n1\ta \"quoted\"\\tvalue\n22\t\n");
+    EXPECT_EQ(print(sql::SqlFormat::Json),
               "{\"id\":1,\"name\":\"a \\\"quoted\\\"\\tvalue\"}\n{\"id\":22,\"name\":null}\n");
     // Numbers right-aligned; the tab shown escaped, so a value cannot move the columns.
-    EXPECT_EQ(print(cli::SqlFormat::Aligned), " id |       name        \n"
+    EXPECT_EQ(print(sql::SqlFormat::Aligned), " id |       name        \n"
                                               "----+-------------------\n"
                                               "  1 | a \"quoted\"\\tvalue \n"
                                               " 22 | NULL              \n"
                                               "(2 rows)\n");
-    EXPECT_EQ(print(cli::SqlFormat::Vertical), "-[ RECORD 1 ]-----------\n"
+    EXPECT_EQ(print(sql::SqlFormat::Vertical), "-[ RECORD 1 ]-----------\n"
                                                "id   | 1\n"
                                                "name | a \"quoted\"\\tvalue\n"
                                                "-[ RECORD 2 ]-----------\n"
                                                "id   | 22\n"
                                                "name | NULL\n");
     // auto: vertical when the aligned table would not fit the width.
-    EXPECT_EQ(print(cli::SqlFormat::Auto, 20), print(cli::SqlFormat::Vertical));
-    EXPECT_EQ(print(cli::SqlFormat::Auto, 80), print(cli::SqlFormat::Aligned));
-    EXPECT_EQ(print(cli::SqlFormat::Null), "");
+    EXPECT_EQ(print(sql::SqlFormat::Auto, 20), print(sql::SqlFormat::Vertical));
+    EXPECT_EQ(print(sql::SqlFormat::Auto, 80), print(sql::SqlFormat::Aligned));
+    EXPECT_EQ(print(sql::SqlFormat::Null), "");
 }
 
 TEST(Printers, EmptyResults) {
     StringOut out;
-    cli::RowPrinter p(cli::SqlFormat::Aligned, out);
+    sql::RowPrinter p(sql::SqlFormat::Aligned, out);
     p.on_columns({{"_col0", "bigint", true}});
     p.finish();
     EXPECT_EQ(out.text, " _col0 \n-------\n(0 rows)\n");
     StringOut v;
-    cli::RowPrinter pv(cli::SqlFormat::Vertical, v);
+    sql::RowPrinter pv(sql::SqlFormat::Vertical, v);
     pv.on_columns({{"_col0", "bigint", true}});
     pv.finish();
     EXPECT_EQ(v.text, "(no rows)\n");
 }
 
 TEST(Printers, FormatNames) {
-    EXPECT_EQ(cli::parse_sql_format("CSV_HEADER"), cli::SqlFormat::CsvHeader);
-    EXPECT_FALSE(cli::parse_sql_format("xml"));
-    EXPECT_EQ(cli::sql_format_name(cli::SqlFormat::TsvHeader), "tsv-header");
+    EXPECT_EQ(sql::parse_sql_format("CSV_HEADER"), sql::SqlFormat::CsvHeader);
+    EXPECT_FALSE(sql::parse_sql_format("xml"));
+    EXPECT_EQ(sql::sql_format_name(sql::SqlFormat::TsvHeader), "tsv-header");
 }
 
 TEST(Errors, QueryErrorWithNameAndCaret) {
     sql::QueryError e{sql::QueryError::Query, "syntax error at or near \"frm\"", "42601", "ERROR", 1, 10};
-    EXPECT_EQ(cli::format_query_error(e, "select 1 frm t", ""),
+    EXPECT_EQ(sql::format_query_error(e, "select 1 frm t", ""),
               "Query failed (42601): syntax error at or near \"frm\"\nselect 1 frm t\n         ^\n");
     sql::StatementResult r;
     r.update_type = "DELETE";
     r.update_count = 1;
-    EXPECT_EQ(cli::update_summary(r), "DELETE: 1 row");
+    EXPECT_EQ(sql::update_summary(r), "DELETE: 1 row");
 }
 
 TEST(Completion, KeywordsInTheTypedCaseAndNames) {
-    auto m = cli::sql_completions("sel", {"selected_users", "orders"});
+    auto m = sql::sql_completions("sel", {"selected_users", "orders"});
     EXPECT_EQ(m, (std::vector<std::string>{"select", "selected_users"}));
-    EXPECT_EQ(cli::sql_completions("SEL", {}), (std::vector<std::string>{"SELECT"}));
-    EXPECT_EQ(cli::sql_completions("ord", {"orders", "ORDER_ITEMS"}),
+    EXPECT_EQ(sql::sql_completions("SEL", {}), (std::vector<std::string>{"SELECT"}));
+    EXPECT_EQ(sql::sql_completions("ord", {"orders", "ORDER_ITEMS"}),
               (std::vector<std::string>{"ORDER_ITEMS", "order", "orders"}));
 }
 

@@ -51,15 +51,15 @@ std::string resolve_engine(const SqlOptions& o, const Config& c) {
     return e;
 }
 
-SqlFormat resolve_format(const SqlOptions& o, const Context& ctx, const Config& c) {
-    if (!o.format.empty()) return *parse_sql_format(o.format);
+sql::SqlFormat resolve_format(const SqlOptions& o, const Context& ctx, const Config& c) {
+    if (!o.format.empty()) return *sql::parse_sql_format(o.format);
     if (const std::string& f = c.str("sql.format"); !f.empty()) {
-        if (auto parsed = parse_sql_format(f)) return *parsed;
+        if (auto parsed = sql::parse_sql_format(f)) return *parsed;
         throw UsageError(c.value("sql.format").origin + ": key 'sql.format' must be one of " +
-                         sql_format_choices() + ", got '" + f + "'");
+                         sql::sql_format_choices() + ", got '" + f + "'");
     }
-    if (ctx.global.json) return SqlFormat::Json;
-    return isatty(STDOUT_FILENO) ? SqlFormat::Aligned : SqlFormat::CsvHeader;
+    if (ctx.global.json) return sql::SqlFormat::Json;
+    return isatty(STDOUT_FILENO) ? sql::SqlFormat::Aligned : sql::SqlFormat::CsvHeader;
 }
 
 sql::SessionOptions session_of(const SqlOptions& o) {
@@ -85,7 +85,7 @@ int terminal_width() {
 int run_sql(Context& ctx, const SqlOptions& o) {
     const Config& config = ctx.config();
     const std::string engine = resolve_engine(o, config);
-    const SqlFormat format = resolve_format(o, ctx, config);
+    const sql::SqlFormat format = resolve_format(o, ctx, config);
     if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
         throw UsageError("--ca-file " + o.ca_file + ": " + std::strerror(errno));
     const sql::SessionOptions session = session_of(o);
@@ -148,12 +148,12 @@ CommandDef sql_command() {
                 sub.add_option("--engine", o->engine, "trino or postgres (default: sql.engine)")
                     ->check(CLI::IsMember({"trino", "postgres"}));
                 sub.add_option("--format", o->format,
-                               "output format: " + sql_format_choices() +
+                               "output format: " + sql::sql_format_choices() +
                                    " (default: aligned on a terminal, csv-header otherwise)")
                     ->check(CLI::Validator(
                         [](std::string& v) {
-                            return parse_sql_format(v) ? std::string()
-                                                       : "must be one of " + sql_format_choices() +
+                            return sql::parse_sql_format(v) ? std::string()
+                                                       : "must be one of " + sql::sql_format_choices() +
                                                              ", got '" + v + "'";
                         },
                         "FORMAT"));

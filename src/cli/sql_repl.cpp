@@ -2,6 +2,7 @@
 
 #include "core/base/error.hpp"
 #include "core/base/format.hpp"
+#include "core/sql/names.hpp"
 #include "core/sql/statement_split.hpp"
 
 #include <readline/history.h>
@@ -20,20 +21,6 @@
 namespace ebap::cli {
 namespace {
 
-const char* const kKeywords[] = {
-    "ALL", "ALTER", "AND", "ANALYZE", "AS", "ASC", "BETWEEN", "BIGINT", "BOOLEAN", "BY", "CALL",
-    "CASE", "CAST", "CATALOGS", "COLUMNS", "COMMIT", "COUNT", "CREATE", "CROSS", "DATE",
-    "DEALLOCATE", "DECIMAL", "DELETE", "DESC", "DESCRIBE", "DISTINCT", "DOUBLE", "DROP", "ELSE",
-    "END", "EXCEPT", "EXECUTE", "EXISTS", "EXPLAIN", "FALSE", "FETCH", "FIRST", "FROM", "FULL",
-    "FUNCTIONS", "GRANT", "GROUP", "HAVING", "IN", "INNER", "INSERT", "INTEGER", "INTERSECT",
-    "INTERVAL", "INTO", "IS", "JOIN", "LEFT", "LIKE", "LIMIT", "MERGE", "NOT", "NULL", "OFFSET",
-    "ON", "OR", "ORDER", "OUTER", "PREPARE", "RESET", "RIGHT", "ROLLBACK", "SCHEMA", "SCHEMAS",
-    "SELECT", "SESSION", "SET", "SHOW", "START", "STATS", "TABLE", "TABLES", "THEN",
-    "TIMESTAMP", "TRANSACTION", "TRUE", "UNION", "UPDATE", "USE", "USING", "VALUES", "VARCHAR",
-    "VIEW", "WHEN", "WHERE", "WITH",
-};
-
-constexpr std::size_t kMaxNames = 200000;
 constexpr int kHistoryLines = 2000;
 
 std::string lower(std::string s) {
@@ -41,73 +28,13 @@ std::string lower(std::string s) {
     return s;
 }
 
-// Names for Tab: catalogs, schemas, tables, columns; loaded on a thread of its own with
-// its own client, so a slow catalog never delays the prompt.
-class NameCache {
-  public:
-    ~NameCache() { stop(); }
-    void load(std::unique_ptr<sql::SqlClient> client) {
-        stop();
-        client_ = std::move(client);
-        thread_ = std::thread([this] { run(); });
-    }
-    std::vector<std::string> snapshot() {
-        std::lock_guard lock(mu_);
-        return {names_.begin(), names_.end()};
-    }
-    void stop() {
-        if (client_) client_->cancel();
-        if (thread_.joinable()) thread_.join();
-        client_.reset();
-    }
-
-  private:
-    struct Collect : sql::ResultSink {
-        std::set<std::string>& out;
-        explicit Collect(std::set<std::string>& o) : out(o) {}
-        void on_columns(const std::vector<sql::Column>&) override {}
-        void on_page(const sql::RowPage& p) override {
-            for (std::size_t r = 0; r < p.rows() && out.size() < kMaxNames; ++r)
-                for (std::size_t c = 0; c < p.columns(); ++c)
-                    if (p.cell(r, c).kind != sql::CellKind::Null)
-                        out.insert(std::string(p.text(p.cell(r, c))));
-        }
-    };
-    void run() {
-        std::set<std::string> found;
-        Collect sink(found);
-        std::vector<std::string> queries;
-        if (client_->engine() == "trino") {
-            queries.push_back("SHOW CATALOGS");
-            const std::string catalog = client_->current_catalog();
-            if (!catalog.empty())
-                queries.push_back("SELECT table_schema, table_name, column_name FROM \"" + catalog +
-                                  "\".information_schema.columns");
-        } else {
-            queries.push_back(
-                "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')");
-        }
-        for (const auto& q : queries) {
-            client_->execute(q, sink);
-            if (client_->cancel_flag().load()) return;
-        }
-        std::lock_guard lock(mu_);
-        names_ = std::move(found);
-    }
-    std::unique_ptr<sql::SqlClient> client_;
-    std::thread thread_;
-    std::mutex mu_;
-    std::set<std::string> names_;
-};
-
 // The REPL's state, reached from readline's C callbacks.
 struct Repl {
     Context* ctx = nullptr;
     ReplOptions opt;
     std::unique_ptr<sql::SqlClient> client;
     std::unique_ptr<StatementRunner> runner;
-    NameCache names;
+    sql::NameCache names;
     std::vector<std::string> completion_names; // taken at the start of each completion
     std::string pending;                         // lines of an unfinished statement
     std::vector<std::string> lines;              // lines readline handed over
@@ -148,12 +75,10 @@ char* completion_generator(const char* text, int state) {
     static std::vector<std::string> matches;
     static std::size_t next = 0;
     if (state == 0) {
-        matches = sql_completions(text, g_repl->completion_names);
+        matches = sql::sql_completions(text, g_repl->completion_names);
         next = 0;
         // A keyword is followed by a blank; a name may go on with ".schema".
-        bool keyword = false;
-        for (const char* k : kKeywords)
-            keyword = keyword || (matches.size() == 1 && lower(k) == lower(matches[0]));
+        const bool keyword = matches.size() == 1 && sql::is_sql_keyword(matches[0]);
         rl_completion_append_character = matches.size() == 1 && !keyword ? '\0' : ' ';
     }
     return next < matches.size() ? strdup(matches[next++].c_str()) : nullptr;
@@ -210,12 +135,12 @@ bool meta_command(Repl& r, const std::string& line, bool& quit) {
         }
     } else if (word == "\\format") {
         if (arg.empty()) {
-            std::printf("%s\n", sql_format_name(r.runner->options().format).c_str());
-        } else if (auto f = parse_sql_format(arg)) {
+            std::printf("%s\n", sql::sql_format_name(r.runner->options().format).c_str());
+        } else if (auto f = sql::parse_sql_format(arg)) {
             r.runner->options().format = *f;
         } else {
             std::fprintf(stderr, "\\format: must be one of %s, got '%s'\n",
-                         sql_format_choices().c_str(), printable(arg).c_str());
+                         sql::sql_format_choices().c_str(), printable(arg).c_str());
         }
     } else if (word == "\\timing") {
         bool& timing = r.runner->options().timing;
@@ -254,21 +179,6 @@ void handle_line(Repl& r, const std::string& line, bool& quit) {
 
 } // namespace
 
-std::vector<std::string> sql_completions(const std::string& prefix,
-                                         const std::vector<std::string>& names) {
-    std::vector<std::string> out;
-    const std::string p = lower(prefix);
-    const bool upper = !prefix.empty() && std::isupper(static_cast<unsigned char>(prefix[0]));
-    for (const char* k : kKeywords) {
-        if (lower(k).rfind(p, 0) == 0) out.push_back(upper ? k : lower(k));
-    }
-    for (const auto& n : names)
-        if (lower(n).rfind(p, 0) == 0) out.push_back(n);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
 int run_sql_repl(Context& ctx, const ReplOptions& options) {
     Repl r;
     r.ctx = &ctx;
@@ -287,7 +197,7 @@ int run_sql_repl(Context& ctx, const ReplOptions& options) {
     rl_readline_name = "ebapctl-sql";
     rl_catch_signals = 0;
     rl_attempted_completion_function = complete;
-    rl_basic_word_break_characters = const_cast<char*>(" \t\n\"'`@$><=;|&{(,.");
+    rl_basic_word_break_characters = const_cast<char*>(sql::kSqlWordBreaks);
 
     std::printf("ebapctl sql: %s at %s. \\help for commands; statements end with ';'.\n",
                 r.client->engine().c_str(), r.client->endpoint().c_str());

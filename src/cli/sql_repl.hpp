@@ -14,8 +14,4 @@ struct ReplOptions {
 
 int run_sql_repl(Context& ctx, const ReplOptions& options);
 
-// Names Tab offers for `prefix` (case-insensitive), keywords in the case the prefix uses.
-std::vector<std::string> sql_completions(const std::string& prefix,
-                                         const std::vector<std::string>& names);
-
 } // namespace ebap::cli

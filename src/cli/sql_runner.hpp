@@ -1,7 +1,7 @@
 #pragma once
 // Runs statements of `ebapctl sql` (scripted and the REPL): the printer, the pager, the
 // progress line, Ctrl-C (cancel; a second one exits at once), errors with their caret.
-#include "cli/sql_output.hpp"
+#include "core/sql/printer.hpp"
 #include "core/sql/sql_client.hpp"
 
 #include <string>
@@ -9,7 +9,7 @@
 namespace ebap::cli {
 
 struct RunOptions {
-    SqlFormat format = SqlFormat::Aligned;
+    sql::SqlFormat format = sql::SqlFormat::Aligned;
     bool progress = false; // draw the progress line on stderr
     bool pager = false;    // page terminal output through $PAGER
     bool timing = false;   // the final status line after each statement
@@ -33,12 +33,5 @@ class StatementRunner {
     RunOptions options_;
     std::string last_error_;
 };
-
-// "Query 20200514_… failed (SYNTAX_ERROR): line 1:17: …", then the line and its caret.
-std::string format_query_error(const sql::QueryError& e, const std::string& statement,
-                               const std::string& query_id);
-
-// "INSERT: 12 rows", "CREATE TABLE".
-std::string update_summary(const sql::StatementResult& r);
 
 } // namespace ebap::cli

@@ -21,7 +21,9 @@ const std::vector<CommandSpec>& console_commands() {
         {"kpi", "4", "global", "the KPI speedometers with longer sparklines", false, Action::kpi},
         {"geo", "5", "global", "regional health: the table and the world map", false, Action::geo, true, "[REGION]"},
         {"workers", "6", "global", "the in-process streaming workers, per thread and stage", false, Action::workers},
-        {"log", "7", "global", "every state change and command, with its time", false, Action::log},
+        {"sql", "7", "global", "SQL against Trino or PostgreSQL: a statement line and the result grid", false,
+         Action::sql, true, "[STATEMENT]"},
+        {"log", "8", "global", "every state change and command, with its time", false, Action::log},
         {"status", "", "global", "the services view (as ebapctl status); :status NAME selects one", false,
          Action::status, true, "[SERVICE]"},
         {"worker start", "", "global", "host N streaming worker threads in this console", false, Action::worker_start,
@@ -31,6 +33,8 @@ const std::vector<CommandSpec>& console_commands() {
         {"theme", "", "global", "switch the theme live", false, Action::theme, true, "NAME|FILE"},
         {"refresh", "", "global", "collector interval in seconds, for one source or all", false, Action::refresh, true,
          "[health|lag|kpi] SECONDS"},
+        {"export", "e", "sql", "write the fetched rows to FILE; the format from its extension or named", false,
+         Action::export_result, true, "FILE [FORMAT]"},
         {"help", "?", "global", "keys and commands", false, Action::help},
         {"quit", "q", "global", "leave the console (also Ctrl-C)", false, Action::quit},
         {"q", "", "global", "leave the console", false, Action::quit},
@@ -54,6 +58,12 @@ const std::vector<CommandSpec>& console_commands() {
         {"sort_prev", "<", "global", "sort the current table by the previous column", false, Action::sort_prev, false},
         {"sort_next", ">", "global", "sort the current table by the next column (again: reverse)", false,
          Action::sort_next, false},
+        {"sql_edit", "i", "sql", "type a statement (Enter runs it, Tab completes, Up/Down history, Esc leaves)",
+         false, Action::sql_edit, false},
+        {"vertical", "v", "sql", "the result as records, a column per line (again: the grid)", false,
+         Action::vertical, false},
+        {"column_left", "h Left", "sql", "scroll the result a column left", false, Action::column_left, false},
+        {"column_right", "l Right", "sql", "scroll the result a column right", false, Action::column_right, false},
     };
     return kCommands;
 }

@@ -20,11 +20,13 @@ namespace ebap::tui {
 enum class Action {
     none,
     // views, in View's order
-    overview, services, lag, kpi, geo, workers, log,
+    overview, services, lag, kpi, geo, workers, sql, log,
     status, // the services view under the scripted subcommand's name
     command_line, filter, detail, back, previous, help, quit,
     up, down, page_up, page_down, top, bottom, next_panel, prev_panel, sort_prev, sort_next,
     worker_start, worker_stop, theme, refresh,
+    // the SQL view
+    sql_edit, export_result, vertical, column_left, column_right,
 };
 
 struct CommandSpec {

@@ -1,7 +1,5 @@
 #include "tui/cmdline.hpp"
 
-#include "core/base/closest.hpp"
-
 #include <climits>
 #include <cstdio>
 #include <cwchar>
@@ -17,14 +15,17 @@
 namespace ebap::tui {
 namespace {
 
-// readline's callbacks are plain functions: the one active command line lives here.
+constexpr int kHistoryLines = 2000;
+
+// readline's callbacks are plain functions: the one open line's state lives here.
 struct State {
-    CommandLine::Run run;
-    CommandLine::Names names;
+    const CommandLine::Options* opt = nullptr;
     int pending = EOF;      // the byte readline reads next
     bool done = false;      // a line was accepted or cancelled
-    std::vector<std::string> candidates;
-    std::vector<std::string> shown_matches; // the last Tab's list, drawn above the line
+    std::string accepted;   // the accepted line, run once the line has closed
+    bool has_accepted = false;
+    std::vector<std::string> matches;       // the current Tab's candidates
+    std::vector<std::string> shown_matches; // the last Tab's list, drawn beside the line
 } g;
 
 int getc_hook(FILE*) {
@@ -40,39 +41,23 @@ void deprep_term() {}
 void line_handler(char* line) {
     g.done = true;
     if (!line) return;
-    std::string text(line);
+    g.accepted = line;
+    g.has_accepted = true;
     std::free(line);
-    if (!text.empty()) add_history(text.c_str());
-    if (g.run) g.run(text);
 }
 
-char* generator(const char* text, int state) {
+char* generator(const char*, int state) {
     static std::size_t i;
     if (state == 0) i = 0;
-    const std::size_t n = std::strlen(text);
-    while (i < g.candidates.size()) {
-        const std::string& c = g.candidates[i++];
-        if (c.compare(0, n, text) == 0) return strdup(c.c_str());
-    }
-    return nullptr;
+    return i < g.matches.size() ? strdup(g.matches[i++].c_str()) : nullptr;
 }
 
 char** complete(const char* text, int start, int) {
-    g.candidates.clear();
-    if (start == 0) {
-        for (const auto& c : console_commands())
-            if (c.typed) g.candidates.push_back(c.name.substr(0, c.name.find(' ')));
-        std::sort(g.candidates.begin(), g.candidates.end());
-        g.candidates.erase(std::unique(g.candidates.begin(), g.candidates.end()), g.candidates.end());
-    } else if (g.names) {
-        // The names that fit the command's argument: "worker " offers start and stop,
-        // "lag " the groups, "theme " the themes...
-        std::string word(rl_line_buffer, std::size_t(start));
-        while (!word.empty() && word.back() == ' ')
-            word.pop_back();
-        g.candidates = g.names(word);
-    }
-    rl_attempted_completion_over = 1;
+    g.matches.clear();
+    if (g.opt && g.opt->complete) g.matches = g.opt->complete(std::string(rl_line_buffer, std::size_t(start)), text);
+    rl_completion_append_character =
+        g.matches.size() == 1 && g.opt && g.opt->blank_after && !g.opt->blank_after(g.matches[0]) ? '\0' : ' ';
+    rl_attempted_completion_over = 1; // never file names
     return rl_completion_matches(text, generator);
 }
 
@@ -89,10 +74,18 @@ FILE* null_stream() {
 
 } // namespace
 
-CommandLine::CommandLine(Screen& screen, std::string history_file, Run run, Names names)
-    : screen_(screen), history_file_(std::move(history_file)) {
-    g.run = std::move(run);
-    g.names = std::move(names);
+CommandLine::CommandLine(Screen& screen, Options options) : screen_(screen), opt_(std::move(options)) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(opt_.history_file).parent_path(), ec);
+}
+
+CommandLine::~CommandLine() {
+    if (active_) close();
+    history_truncate_file(opt_.history_file.c_str(), kHistoryLines);
+}
+
+void CommandLine::open(const std::string& prompt, const std::string& text) {
+    if (g.opt && g.opt != &opt_) return; // another line is open
     rl_readline_name = "ebapctl";
     rl_catch_signals = 0;
     rl_catch_sigwinch = 0;
@@ -104,38 +97,41 @@ CommandLine::CommandLine(Screen& screen, std::string history_file, Run run, Name
     rl_redisplay_function = redisplay_hook;
     rl_attempted_completion_function = complete;
     rl_completion_display_matches_hook = display_matches;
+    rl_basic_word_break_characters = const_cast<char*>(opt_.word_breaks.c_str());
+    rl_completer_word_break_characters = const_cast<char*>(opt_.word_breaks.c_str());
     rl_outstream = null_stream();
     rl_instream = nullptr;
+    // This line's own history: what the file holds now (another line, or the REPL in
+    // another process, may have added to it).
     using_history();
-    stifle_history(1000);
-    read_history(history_file_.c_str());
-}
-
-CommandLine::~CommandLine() {
-    if (active_) rl_callback_handler_remove();
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(history_file_).parent_path(), ec);
-    write_history(history_file_.c_str());
-    g.run = nullptr;
-    g.names = nullptr;
-}
-
-void CommandLine::open(const std::string& prompt) {
-    active_ = true;
+    clear_history();
+    stifle_history(kHistoryLines);
+    read_history(opt_.history_file.c_str());
+    g.opt = &opt_;
     g.done = false;
+    g.has_accepted = false;
     g.shown_matches.clear();
+    active_ = true;
     rl_callback_handler_install(prompt.c_str(), line_handler);
+    if (!text.empty()) {
+        rl_insert_text(text.c_str());
+        rl_point = rl_end;
+    }
     curs_set(1);
 }
 
 void CommandLine::close() {
     rl_callback_handler_remove();
     active_ = false;
+    g.opt = nullptr;
     g.shown_matches.clear();
     curs_set(0);
 }
 
+std::string CommandLine::text() const { return active_ && rl_line_buffer ? rl_line_buffer : ""; }
+
 void CommandLine::feed(wint_t key, bool code) {
+    if (!active_) return;
     std::string bytes;
     if (code) {
         switch (key) {
@@ -151,7 +147,7 @@ void CommandLine::feed(wint_t key, bool code) {
         default: return;
         }
     } else if (key == 27) {
-        close(); // Esc leaves the command line, as in k9s
+        close(); // Esc leaves the line, as in k9s
         return;
     } else if (key == '\n') {
         bytes = "\r";
@@ -167,26 +163,54 @@ void CommandLine::feed(wint_t key, bool code) {
         rl_callback_read_char();
         if (g.done) break;
     }
-    if (g.done) close();
+    if (!g.done) return;
+    const bool accepted = g.has_accepted;
+    const std::string line = g.accepted;
+    close();
+    // The line is closed before it runs: what it runs may open another one (e `export `).
+    if (accepted && !line.empty()) {
+        add_history(line.c_str());
+        // append_history() does not create the file: the first line writes it whole.
+        std::error_code ec;
+        if (std::filesystem::exists(opt_.history_file, ec))
+            append_history(1, opt_.history_file.c_str());
+        else
+            write_history(opt_.history_file.c_str());
+    }
+    if (accepted && opt_.run) opt_.run(line);
 }
 
 void CommandLine::draw() {
     const int y = screen_.rows() - 1;
-    screen_.fill_row(y, 0, screen_.cols(), Role::bg);
+    draw(y, 0, screen_.cols(), y - 1);
+}
+
+void CommandLine::draw(int y, int x, int w, int matches_y) {
+    if (!active_) return;
+    screen_.fill_row(y, x, w, Role::bg);
     if (!g.shown_matches.empty()) {
         std::string list;
         for (const auto& m : g.shown_matches)
             list += m + "  ";
-        screen_.fill_row(y - 1, 0, screen_.cols(), Role::selection);
-        screen_.put(y - 1, 1, list, Role::selection, false, screen_.cols() - 2);
+        screen_.fill_row(matches_y, x, w, Role::selection);
+        screen_.put(matches_y, x + 1, list, Role::selection, false, w - 2);
     }
     const std::string prompt = rl_display_prompt ? rl_display_prompt : ":";
     const std::string buffer = rl_line_buffer ? rl_line_buffer : "";
-    screen_.put(y, 0, prompt, Role::accent, true);
+    screen_.put(y, x, prompt, Role::accent, true);
     const int px = text_width(prompt);
-    screen_.put(y, px, buffer, Role::fg);
-    const int cx = px + text_width(buffer.substr(0, std::size_t(std::max(0, rl_point))));
-    move(y, std::min(cx, screen_.cols() - 1)); // the frame's doupdate() puts the cursor here
+    const int room = std::max(1, w - px - 1);
+    // Sideways scroll: whole characters off the left until the cursor fits.
+    std::size_t from = 0;
+    const std::size_t point = std::size_t(std::clamp(rl_point, 0, int(buffer.size())));
+    while (from < point && text_width(buffer.substr(from, point - from)) >= room) {
+        ++from;
+        while (from < point && (static_cast<unsigned char>(buffer[from]) & 0xC0) == 0x80)
+            ++from;
+    }
+    screen_.put(y, x + px, buffer.substr(from), Role::fg, false, room);
+    const int cx = x + px + text_width(buffer.substr(from, point - from));
+    ::move(y, std::min(cx, x + w - 1)); // the frame's doupdate() puts the cursor here
 }
 
 } // namespace ebap::tui

@@ -12,6 +12,7 @@
 #include "tui/actions.hpp"
 #include "tui/cmdline.hpp"
 #include "tui/screen.hpp"
+#include "tui/sql_session.hpp"
 #include "tui/views.hpp"
 
 #include <curses.h>
@@ -30,6 +31,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace ebap::tui {
 namespace {
@@ -129,6 +131,14 @@ class Console {
     void start_workers(int threads);
     void stop_workers(bool wait);
     std::unique_ptr<CommandLine> cmdline_;
+    // The SQL view: its session (made when the view first opens) and its statement line.
+    std::unique_ptr<SqlSession> sql_;
+    std::unique_ptr<CommandLine> sqlline_;
+    bool ensure_sql();
+    void open_sql_line(const std::string& text = "");
+    void run_sql_line(const std::string& line);
+    void export_sql(const std::string& arg);
+    std::vector<std::string> command_completions(const std::string& before, const std::string& word) const;
     Model model_;
     UiState ui_;
     Frame frame_;
@@ -162,6 +172,9 @@ std::vector<std::string> Console::live_names(const std::string& command) const {
     };
     if (command == "worker") {
         names = {"start", "stop"};
+    } else if (command.rfind("export ", 0) == 0) {
+        for (const auto& [name, f] : sql::sql_formats())
+            names.push_back(name);
     } else if (command == "refresh") {
         names = {"health", "lag", "kpi"};
     } else if (command == "theme") {
@@ -198,6 +211,8 @@ void Console::move_cursor(int delta) {
             n = int(gs[std::size_t(std::clamp(ui_.selected[int(v)], 0, int(gs.size()) - 1))].lag.partitions.size());
         }
         ui_.partition = std::clamp(ui_.partition + delta, 0, std::max(0, n - 1));
+    } else if (v == View::sql) {
+        ui_.selected[int(v)] = std::clamp(ui_.selected[int(v)] + delta, 0, std::max(0, int(model_.sql.rows()) - 1));
     } else if (v == View::services || v == View::lag || v == View::geo) {
         const int before = ui_.selected[int(v)];
         ui_.selected[int(v)] = std::clamp(before + delta, 0, std::max(0, rows_in(v) - 1));
@@ -339,6 +354,17 @@ void Console::run_command(const std::string& raw) {
                      : fmt::format("{} now runs every {} s", kSources[only], num));
         break;
     }
+    case Action::sql:
+        if (arg.empty()) {
+            act(Action::sql);
+            break;
+        }
+        set_view(View::sql);
+        if (ensure_sql()) run_sql_line(arg);
+        break;
+    case Action::export_result:
+        export_sql(arg);
+        break;
     case Action::status:
     case Action::services:
     case Action::lag:
@@ -416,6 +442,10 @@ void Console::handle_key(wint_t key, bool code) {
         cmdline_->feed(key, code);
         return;
     }
+    if (sqlline_->active()) {
+        sqlline_->feed(key, code);
+        return;
+    }
     if (filtering_) {
         const KeyPress k = normalize({key, code});
         if (k == KeyPress{'\n', false}) {
@@ -478,6 +508,32 @@ void Console::act(Action a) {
     case Action::log:
         set_view(View(int(a) - int(Action::overview)));
         break;
+    case Action::sql:
+        set_view(View::sql);
+        if (ensure_sql() && model_.sql.snap.state == SqlState::idle) open_sql_line();
+        break;
+    case Action::sql_edit:
+        // A statement that failed comes back to be mended; else a fresh line (Up: history).
+        if (ensure_sql())
+            open_sql_line(model_.sql.snap.state == SqlState::failed ? model_.sql.snap.statement : "");
+        break;
+    case Action::export_result:
+        if (model_.sql.snap.columns.empty()) {
+            say("nothing to export yet: run a query first", 2);
+            break;
+        }
+        cmdline_->open(":", "export ");
+        break;
+    case Action::vertical:
+        ui_.sql_vertical = !ui_.sql_vertical;
+        ui_.zoom = false;
+        break;
+    case Action::column_left:
+    case Action::column_right: {
+        const int n = int(model_.sql.snap.columns.size());
+        ui_.sql_column = std::clamp(ui_.sql_column + (a == Action::column_left ? -1 : 1), 0, std::max(0, n - 1));
+        break;
+    }
     case Action::status:
         set_view(View::services);
         break;
@@ -500,13 +556,16 @@ void Console::act(Action a) {
             // The focused panel's own view.
             static const View kOpens[] = {View::services, View::kpi, View::lag, View::geo};
             set_view(kOpens[std::clamp(ui_.focus, 0, 3)]);
-        } else if (v == View::services || v == View::lag) {
+        } else if (v == View::services || v == View::lag || (v == View::sql && model_.sql.rows() > 0)) {
             ui_.zoom = !ui_.zoom;
             if (v == View::lag && ui_.zoom) ui_.focus = 1;
         }
         break;
     case Action::back:
-        if (!ui_.filter.empty()) {
+        if (v == View::sql && sql_ && sql_->running()) {
+            sql_->cancel(); // Esc stops the statement on the server first
+            say("cancelling the statement on the server…");
+        } else if (!ui_.filter.empty()) {
             ui_.filter.clear();
             ui_.message.clear();
         } else if (ui_.zoom) {
@@ -620,9 +679,172 @@ void Console::click(const MEVENT& ev) {
     case Panel::regions:
         ui_.selected[int(View::geo)] = h->row;
         break;
+    case Panel::sql:
+        if (twice) act(Action::detail);
+        ui_.selected[int(View::sql)] = h->row;
+        break;
     default:
         break;
     }
+}
+
+// Tab on the `:` line: command names first, then what fits the command's argument (a file
+// and then a format for :export).
+std::vector<std::string> Console::command_completions(const std::string& before, const std::string& word) const {
+    std::string head = before;
+    while (!head.empty() && head.back() == ' ')
+        head.pop_back();
+    std::vector<std::string> out;
+    const auto keep = [&](const std::vector<std::string>& names) {
+        for (const auto& n : names)
+            if (n.compare(0, word.size(), word) == 0) out.push_back(n);
+    };
+    if (head.empty()) {
+        std::vector<std::string> names;
+        for (const auto& c : console_commands())
+            if (c.typed) names.push_back(c.name.substr(0, c.name.find(' ')));
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+        keep(names);
+        return out;
+    }
+    if (head == "export") { // the file: entries of the directory typed so far
+        namespace fs = std::filesystem;
+        const auto slash = word.rfind('/');
+        const std::string dir = slash == std::string::npos ? "" : word.substr(0, slash + 1);
+        std::error_code ec;
+        for (fs::directory_iterator it(dir.empty() ? "." : dir, ec), end; !ec && it != end; it.increment(ec)) {
+            std::string name = dir + it->path().filename().string();
+            if (it->is_directory(ec)) name += "/";
+            if (name.compare(0, word.size(), word) == 0) out.push_back(name);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    keep(live_names(head.rfind("export ", 0) == 0 ? "export " : head));
+    return out;
+}
+
+// The session is made when the SQL view first opens: a console that never runs SQL never
+// connects to Trino or PostgreSQL.
+bool Console::ensure_sql() {
+    if (sql_) return true;
+    try {
+        sql_ = std::make_unique<SqlSession>(config_, [this] { wake(); });
+        sql_->refresh_names();
+        model_.sql.ready = true;
+        model_.sql.unavailable.clear();
+        model_.sql.snap = sql_->snapshot();
+        return true;
+    } catch (const std::exception& e) {
+        model_.sql.unavailable = std::string("SQL is not available: ") + e.what();
+        say(model_.sql.unavailable, 3);
+        return false;
+    }
+}
+
+void Console::open_sql_line(const std::string& text) {
+    if (!sql_) return;
+    sqlline_->open(sql_prompt(sql_->snapshot()), text);
+}
+
+// A line from the statement line: \engine and \refresh as in the REPL, else statements.
+void Console::run_sql_line(const std::string& raw) {
+    if (!ensure_sql()) return;
+    std::string line = raw;
+    line.erase(0, line.find_first_not_of(" \t"));
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+        line.pop_back();
+    if (line.empty()) return;
+    if (line[0] == '\\') {
+        const auto sp = line.find(' ');
+        const std::string word = line.substr(0, sp);
+        std::string arg = sp == std::string::npos ? "" : line.substr(sp + 1);
+        arg.erase(0, arg.find_first_not_of(' '));
+        if (word == "\\engine") {
+            if (arg.empty()) {
+                say(fmt::format("engine {} at {}", sql_->engine(), mask_url_credentials(model_.sql.snap.endpoint)));
+            } else if (arg != "trino" && arg != "postgres") {
+                say(fmt::format("\\engine: must be trino or postgres, got '{}'", printable(arg)), 3);
+            } else {
+                try {
+                    sql_->set_engine(arg);
+                    sql_->refresh_names();
+                    model_.sql.snap = sql_->snapshot();
+                    say(fmt::format("engine {} at {}", arg, mask_url_credentials(model_.sql.snap.endpoint)));
+                } catch (const std::exception& e) {
+                    say(std::string("\\engine: ") + e.what(), 3);
+                }
+            }
+        } else if (word == "\\refresh") {
+            sql_->refresh_names();
+            say("reloading the names Tab completes");
+        } else {
+            say(fmt::format("unknown command {} (the statement line knows \\engine [trino|postgres] and \\refresh)",
+                            printable(word)),
+                3);
+        }
+        return;
+    }
+    std::string why;
+    if (!sql_->run(line, &why)) {
+        say(why, 2);
+        return;
+    }
+    model_.note(now_ms(), fmt::format("sql ({}): {}", sql_->engine(), printable(line.substr(0, 200))));
+    ui_.selected[int(View::sql)] = 0;
+    ui_.sql_column = 0;
+    ui_.zoom = false;
+    if (!ui_.filter.empty()) ui_.filter.clear();
+}
+
+// :export FILE [FORMAT]: the fetched rows to a file, the format from the extension unless
+// named; an existing file is replaced only after y.
+void Console::export_sql(const std::string& arg) {
+    if (!sql_ || model_.sql.snap.columns.empty()) {
+        say("nothing to export yet: run a query in the SQL view (7) first", 2);
+        return;
+    }
+    if (sql_->running()) {
+        say("the statement is still running: export when it has finished (Esc cancels it)", 2);
+        return;
+    }
+    std::string path = arg, format_name;
+    if (const auto sp = arg.rfind(' '); sp != std::string::npos && sql::parse_sql_format(arg.substr(sp + 1))) {
+        path = arg.substr(0, sp);
+        format_name = arg.substr(sp + 1);
+    }
+    while (!path.empty() && path.back() == ' ')
+        path.pop_back();
+    if (path.empty()) {
+        say("export: give a file, e.g. :export rows.csv (csv, tsv, json, md by extension) or :export out.txt vertical",
+            3);
+        return;
+    }
+    if (path[0] == '~' && std::getenv("HOME")) path = std::getenv("HOME") + path.substr(1);
+    const sql::SqlFormat format = format_name.empty() ? format_for_path(path) : *sql::parse_sql_format(format_name);
+    const auto write = [this, path, format] {
+        try {
+            const std::size_t n = sql_->export_to(path, format);
+            const std::string msg = fmt::format("exported {} row{} to {} ({})", thousands(double(n)), n == 1 ? "" : "s",
+                                                printable(path), sql::sql_format_name(format));
+            say(msg, 0);
+            model_.note(now_ms(), msg, 1);
+        } catch (const std::exception& e) {
+            say(e.what(), 3);
+        }
+    };
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        say(fmt::format("export: {} is a directory", printable(path)), 3);
+        return;
+    }
+    if (std::filesystem::exists(path, ec)) {
+        ui_.confirm = fmt::format("replace {}?", printable(path));
+        confirmed_ = write;
+        return;
+    }
+    write();
 }
 
 int Console::run() {
@@ -671,7 +893,7 @@ int Console::run() {
     interval_[2] = std::chrono::milliseconds(config_->num("kpi.interval_ms"));
     hidden_factor_ = int(config_->num("console.refresh_hidden"));
     if (!key_problems.empty() || !gauge_problems.empty())
-        say(fmt::format("{} problem(s) in the console settings: see the log (7)", key_problems.size() + gauge_problems.size()), 2);
+        say(fmt::format("{} problem(s) in the console settings: see the log (8)", key_problems.size() + gauge_problems.size()), 2);
 
     health_ = std::make_unique<collect::HealthCollector>(config_, catalog_);
     lag_ = std::make_unique<collect::LagCollector>(config_, std::vector<std::string>{}, false);
@@ -691,9 +913,22 @@ int Console::run() {
 
     const bool no_color = opt_.no_color || (std::getenv("NO_COLOR") && *std::getenv("NO_COLOR"));
     screen_ = std::make_unique<Screen>(theme_.theme, no_color);
-    cmdline_ = std::make_unique<CommandLine>(*screen_, config_->state_dir() + "/console_history",
-                                             [this](const std::string& l) { run_command(l); },
-                                             [this](const std::string& c) { return live_names(c); });
+    cmdline_ = std::make_unique<CommandLine>(
+        *screen_, CommandLine::Options{config_->state_dir() + "/console_history",
+                                       [this](const std::string& l) { run_command(l); },
+                                       [this](const std::string& before, const std::string& word) {
+                                           return command_completions(before, word);
+                                       }});
+    // The same history file and completion as the `ebapctl sql` REPL.
+    sqlline_ = std::make_unique<CommandLine>(
+        *screen_, CommandLine::Options{config_->state_dir() + "/sql_history",
+                                       [this](const std::string& l) { run_sql_line(l); },
+                                       [this](const std::string&, const std::string& word) {
+                                           return sql::sql_completions(word, sql_ ? sql_->names()
+                                                                                  : std::vector<std::string>{});
+                                       },
+                                       sql::kSqlWordBreaks,
+                                       [](const std::string& m) { return sql::is_sql_keyword(m); }});
     struct sigaction sa{};
     sa.sa_handler = on_winch;
     sigaction(SIGWINCH, &sa, nullptr);
@@ -735,16 +970,23 @@ int Console::run() {
             log_seq = l.seq;
         }
         model_.absorb(health_->latest(), lag_->latest(), kpi_->latest(), workers_->latest());
+        if (sql_) {
+            model_.sql.snap = sql_->snapshot();
+            filter_sql_rows(model_.sql, ui_.view == View::sql ? ui_.filter : "");
+        }
         if (!ui_.message.empty() && !filtering_ && message_until_ && now_ms() > message_until_) {
             ui_.message.clear();
             message_until_ = 0;
         }
         // The command line's completions cover a row of some widget: a closed line
         // leaves the whole frame to redraw.
-        if (ui_.cmdline_open && !cmdline_->active()) frame_.invalidate();
+        if ((ui_.cmdline_open && !cmdline_->active()) || (ui_.sql_editing && !sqlline_->active())) frame_.invalidate();
         ui_.cmdline_open = cmdline_->active();
+        ui_.sql_editing = sqlline_->active() && ui_.view == View::sql;
         draw(*screen_, model_, ui_, now_ms(), frame_);
         if (cmdline_->active()) cmdline_->draw();
+        if (ui_.sql_editing && screen_->cols() >= kMinCols && screen_->rows() >= kMinRows)
+            sqlline_->draw(1, 0, screen_->cols(), 2);
         screen_->show(); // one doupdate() a frame
     }
     // Every collector stops now: joined one by one, the later ones would start fresh rounds
@@ -760,6 +1002,7 @@ int Console::run() {
         screen_->show();
     }
     cmdline_.reset();
+    sqlline_.reset();
     screen_.reset();
     stop_workers(true); // after the screen: a summary or error goes to the terminal
     std::signal(SIGWINCH, SIG_DFL);
@@ -774,6 +1017,7 @@ int Console::run() {
         if (!opt_.exit_when_stuck) (void)c.release(); // its thread still uses it
     };
     stop(workers_), stop(health_), stop(lag_), stop(kpi_);
+    if (sql_ && !sql_->stop_within(std::chrono::milliseconds(500))) stopped = false; // a statement still stuck
     if (!stopped && opt_.exit_when_stuck) {
         std::fflush(nullptr);
         _exit(exit_code_);

@@ -8,6 +8,7 @@
 #include "core/collect/kpi_collector.hpp"
 #include "core/collect/lag_collector.hpp"
 #include "pipeline/worker/worker_collector.hpp"
+#include "tui/sql_session.hpp"
 
 #include <deque>
 #include <map>
@@ -36,6 +37,20 @@ struct KpiGauge {
     std::optional<double> KpiNow::*member = nullptr;
 };
 
+// The SQL view's result as the UI thread holds it: the session's latest snapshot and the
+// rows the `/` filter keeps (filtered as rows arrive, not again every frame).
+struct SqlModel {
+    bool ready = false;      // a session exists
+    std::string unavailable; // why not (the engine refused its settings)
+    SqlSnapshot snap;
+    std::vector<std::uint32_t> shown; // row indexes the filter keeps; all when it is empty
+    std::string filter_for;           // the filter `shown` was made with
+    std::uint64_t serial_for = 0;     // and the statement
+    std::size_t scanned = 0;          // rows looked at so far
+    std::size_t rows() const { return filter_for.empty() ? snap.rows.count : shown.size(); }
+    std::size_t row(std::size_t i) const { return filter_for.empty() ? i : shown[i]; }
+};
+
 struct Model {
     std::string catalog, kafka, redis, postgres;
     collect::Collector<collect::HealthData>::Ptr health;
@@ -52,6 +67,7 @@ struct Model {
     std::map<std::string, std::string> last_state; // "svc:name", "lag:group" -> word
     std::deque<LogLine> log;
     bool readonly = false;
+    SqlModel sql;
 
     // Folds in snapshots newer than the ones seen; true when something changed.
     bool absorb(const collect::Collector<collect::HealthData>::Ptr& h,

@@ -259,7 +259,7 @@ void draw_keys(Painter& p, const UiState& ui) {
         s.put(y, 1, ui.confirm + "  [y/N]", Role::warn, true, s.cols() - 2);
         return;
     }
-    static const char* kViews[] = {"overview", "services", "lag", "kpi", "geo", "workers", "log"};
+    static const char* kViews[] = {"overview", "services", "lag", "kpi", "geo", "workers", "sql", "log"};
     const std::string& hints = ui.hints;
     // Every view named when they fit beside the hints; else only the current one is.
     int full = 1;
@@ -1198,6 +1198,307 @@ void draw_workers(Painter& p, const Rect& r, const Model& m, const UiState& ui) 
               Role::muted, false, in.w - 2);
 }
 
+// ---- SQL ------------------------------------------------------------------------------
+
+// The `/` filter over many rows: a case-insensitive substring when the text has no regex
+// syntax (as fast as a search can be), else the same regex as matches(); a cell matches,
+// so ^ and $ anchor to a value.
+struct RowMatcher {
+    bool invert = false, literal = true;
+    std::string needle;
+    std::optional<std::regex> re;
+    explicit RowMatcher(const std::string& filter) {
+        invert = !filter.empty() && filter[0] == '!';
+        needle = invert ? filter.substr(1) : filter;
+        literal = needle.find_first_of(".^$|()[]{}*+?\\") == std::string::npos;
+        if (literal) {
+            for (char& c : needle) c = char(std::tolower(static_cast<unsigned char>(c)));
+            return;
+        }
+        try {
+            re.emplace(needle, std::regex::ECMAScript | std::regex::icase);
+        } catch (const std::regex_error&) {
+            re.reset(); // not a regex after all: the text as it is
+        }
+    }
+    bool hit(std::string_view text) const {
+        if (literal) {
+            const auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) == b;
+            });
+            return it != text.end() || needle.empty();
+        }
+        if (re) return std::regex_search(text.begin(), text.end(), *re);
+        return text.find(needle) != std::string_view::npos;
+    }
+};
+
+std::string one_line(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        const bool blank = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+        if (blank && (out.empty() || out.back() == ' ')) continue;
+        out.push_back(blank ? ' ' : c);
+    }
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return printable(out);
+}
+
+const char* sql_state_word(SqlState st) {
+    switch (st) {
+    case SqlState::idle: return "IDLE";
+    case SqlState::running: return "RUNNING";
+    case SqlState::finished: return "FINISHED";
+    case SqlState::failed: return "FAILED";
+    case SqlState::cancelled: return "CANCELLED";
+    }
+    return "";
+}
+
+void draw_sql_status(Painter& p, int y, const Model& m, std::int64_t now) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    const SqlModel& q = m.sql;
+    const SqlSnapshot& snap = q.snap;
+    const bool running = snap.state == SqlState::running;
+    Sig sig;
+    sig << snap.version << std::uint64_t(q.rows()) << q.filter_for << (running ? now / 1000 : 0) << q.unavailable;
+    if (!p.need(71, Rect{y, 0, 1, s.cols()}, sig)) return;
+    const int w = s.cols();
+    if (!q.unavailable.empty()) {
+        s.put(y, 1, q.unavailable, Role::crit, false, w - 2);
+        return;
+    }
+    if (snap.state == SqlState::idle) {
+        s.put(y, 1, fmt::format("{} at {}  {}  i types a statement, Enter runs it; :sql STATEMENT runs one", snap.engine,
+                                mask_url_credentials(snap.endpoint), g.dot()),
+              Role::muted, false, w - 2);
+        return;
+    }
+    const Role role = running ? Role::accent : snap.state == SqlState::finished ? Role::ok
+                      : snap.state == SqlState::failed                          ? Role::crit
+                                                                                : Role::warn;
+    const char* glyph = running ? g.unknown() : snap.state == SqlState::finished ? g.ok()
+                        : snap.state == SqlState::failed                          ? g.crit()
+                                                                                  : g.warn();
+    int x = 1;
+    const std::string word = fmt::format("{} {}", glyph, sql_state_word(snap.state));
+    s.put(y, x, word, role, true);
+    x += text_width(word) + 2;
+    const auto& st = snap.stats;
+    const std::int64_t elapsed = running ? now - snap.started_ms : snap.finished_ms - snap.started_ms;
+    if (running) {
+        std::optional<double> fraction;
+        if (st.progress_percent) fraction = *st.progress_percent / 100;
+        else if (st.total_splits > 0) fraction = double(st.completed_splits) / st.total_splits;
+        if (fraction) {
+            const double f = std::clamp(*fraction, 0.0, 1.0);
+            const std::string b = bar(f, 20, g);
+            s.put(y, x, g.utf8 ? "▕" : "[", Role::muted);
+            s.put(y, x + 1, b, Role::accent);
+            s.put(y, x + 21, g.utf8 ? "▏" : "]", Role::muted);
+            s.put(y, x + 23, fmt::format("{:3.0f}%", f * 100), Role::accent, true);
+            x += 29;
+        }
+    }
+    std::vector<std::string> parts;
+    parts.push_back(fmt_duration_ms(double(std::max<std::int64_t>(0, elapsed))));
+    if (!snap.summary.empty()) parts.push_back(printable(snap.summary));
+    if (!snap.columns.empty() || running) {
+        const std::int64_t got = std::int64_t(snap.rows.count);
+        parts.push_back(fmt::format("{} row{}", thousands(double(got)), got == 1 ? "" : "s"));
+        if (elapsed > 0 && got > 0) parts.push_back(fmt::format("{} rows/s", fmt_count(double(got) * 1000 / double(elapsed))));
+    }
+    if (st.processed_bytes > 0) parts.push_back(fmt_bytes(double(st.processed_bytes)) + " read");
+    if (st.total_splits > 0) parts.push_back(fmt::format("splits {}/{}", st.completed_splits, st.total_splits));
+    if (snap.truncated) parts.push_back(fmt::format("first {} kept, the rest cancelled (console.sql_max_rows)",
+                                                    thousands(double(snap.rows.count))));
+    if (!q.filter_for.empty())
+        parts.push_back(fmt::format("/{}: {} of {}", q.filter_for, thousands(double(q.rows())),
+                                    thousands(double(snap.rows.count))));
+    if (running) parts.push_back("Esc cancels");
+    std::string text;
+    for (const auto& part : parts)
+        text += (text.empty() ? "" : fmt::format(" {} ", g.dot())) + part;
+    s.put(y, x, text, Role::fg, false, w - x - 1);
+}
+
+// The selected row in full: a column per line, long values wrapped.
+void draw_sql_record(Screen& s, const Rect& in, int y, const SqlSnapshot& snap, std::size_t row) {
+    const Glyphs& g = s.glyphs();
+    int name_w = 4;
+    for (const auto& c : snap.columns)
+        name_w = std::max(name_w, std::min(30, text_width(grid_text(c.name))));
+    const auto [page, r] = snap.rows.at(row);
+    const int value_w = std::max(10, in.w - name_w - 5);
+    for (std::size_t c = 0; c < snap.columns.size() && y < in.y + in.h; ++c) {
+        s.put(y, in.x + 1, pad(grid_text(snap.columns[c].name), name_w, g), Role::accent, true);
+        s.put(y, in.x + 2 + name_w, g.utf8 ? "│" : "|", Role::muted);
+        const sql::Cell& cell = page->cell(r, c);
+        if (cell.kind == sql::CellKind::Null) {
+            s.put(y++, in.x + 4 + name_w, "NULL", Role::muted);
+            continue;
+        }
+        for (const auto& line : wrap(grid_text(page->text(cell)), value_w, in.y + in.h - y, g))
+            s.put(y++, in.x + 4 + name_w, line, Role::fg, false, value_w);
+    }
+}
+
+void draw_sql_result(Painter& p, const Rect& box, const Model& m, const UiState& ui) {
+    Screen& s = p.s;
+    const Glyphs& g = s.glyphs();
+    const SqlModel& q = m.sql;
+    const SqlSnapshot& snap = q.snap;
+    const std::size_t rows = q.rows();
+    const int cursor = rows ? std::clamp(ui.selected[int(View::sql)], 0, int(rows) - 1) : 0;
+    Sig sig;
+    sig << snap.version << std::uint64_t(rows) << q.filter_for << cursor << ui.sql_column << ui.sql_vertical
+        << ui.zoom << q.unavailable;
+    if (!p.need(72, box, sig)) return;
+    p.hit(box, Panel::sql);
+    const int ncol = int(snap.columns.size());
+    const int first_col = ncol ? std::clamp(ui.sql_column, 0, ncol - 1) : 0;
+    const Rect in = box.inner();
+    // The columns that fit from the first one on.
+    std::vector<int> shown, widths;
+    for (int c = first_col, x = 1; c < ncol; ++c) {
+        int w = snap.widths[std::size_t(c)];
+        if (x + w > in.w - 1) {
+            if (!shown.empty()) break;
+            w = std::max(1, in.w - 2);
+        }
+        shown.push_back(c), widths.push_back(w);
+        x += w + 3;
+    }
+    std::string title = ui.zoom && rows ? fmt::format("Row {} of {}", thousands(cursor + 1.0), thousands(double(rows)))
+                        : ui.sql_vertical ? "Records"
+                                          : "Result";
+    if (ncol > 0 && !ui.zoom && !ui.sql_vertical && int(shown.size()) < ncol)
+        title += fmt::format(" {} columns {}-{} of {} (h/l scroll)", g.dot(), first_col + 1, first_col + int(shown.size()), ncol);
+    const bool bad = snap.state == SqlState::failed || !q.unavailable.empty();
+    s.frame(box, title, bad ? Role::crit : Role::title);
+    if (in.empty()) return;
+    int y = in.y;
+    for (std::size_t i = 0; i < snap.notices.size() && i < 3 && y < in.y + in.h; ++i)
+        s.put(y++, in.x + 1, snap.notices[snap.notices.size() - 1 - i], Role::warn, false, in.w - 2);
+    if (!snap.error.empty()) {
+        // The message, then the statement's line with the caret under the place.
+        std::size_t from = 0;
+        for (int line = 0; y < in.y + in.h; ++line) {
+            const auto nl = snap.error.find('\n', from);
+            const std::string text = snap.error.substr(from, nl == std::string::npos ? nl : nl - from);
+            s.put(y++, in.x + 1, text, line == 0 ? Role::crit : text.find('^') != std::string::npos ? Role::crit : Role::fg,
+                  line == 0, in.w - 2);
+            if (nl == std::string::npos) break;
+            from = nl + 1;
+        }
+        if (snap.state != SqlState::cancelled || ncol == 0) return;
+        ++y;
+    }
+    if (ncol == 0) {
+        if (snap.state == SqlState::running)
+            s.put(y, in.x + 1, "waiting for the first rows…", Role::muted);
+        else if (snap.state == SqlState::finished)
+            s.put(y, in.x + 1, snap.summary.empty() ? "done: the statement returned no rows" : printable(snap.summary), Role::ok);
+        else if (snap.state == SqlState::idle && q.unavailable.empty())
+            s.put(y, in.x + 1,
+                  "i types a statement, Enter runs it. Esc cancels it on the server, e exports the rows, v shows "
+                  "records, / filters the fetched rows, h/l scroll the columns.",
+                  Role::muted, false, in.w - 2);
+        return;
+    }
+    if (ui.zoom && rows) {
+        draw_sql_record(s, in, y, snap, q.row(std::size_t(cursor)));
+        return;
+    }
+    const int h = in.y + in.h - y;
+    if (ui.sql_vertical) {
+        int name_w = 4;
+        for (const auto& c : snap.columns)
+            name_w = std::max(name_w, std::min(30, text_width(grid_text(c.name))));
+        const int value_w = std::max(4, in.w - name_w - 5);
+        for (std::size_t i = std::size_t(cursor); i < rows && y < in.y + in.h; ++i) {
+            const std::string head = fmt::format("-[ RECORD {} ]", i + 1);
+            s.put(y++, in.x + 1, head + std::string(std::size_t(std::max(0, in.w - 2 - int(head.size()))), '-'),
+                  int(i) == cursor ? Role::accent : Role::muted, int(i) == cursor, in.w - 2);
+            const auto [page, r] = snap.rows.at(q.row(i));
+            for (int c = 0; c < ncol && y < in.y + in.h; ++c, ++y) {
+                s.put(y, in.x + 1, pad(grid_text(snap.columns[std::size_t(c)].name), name_w, g), Role::accent);
+                s.put(y, in.x + 2 + name_w, g.utf8 ? "│" : "|", Role::muted);
+                const sql::Cell& cell = page->cell(r, std::size_t(c));
+                if (cell.kind == sql::CellKind::Null) s.put(y, in.x + 4 + name_w, "NULL", Role::muted);
+                else s.put(y, in.x + 4 + name_w, fit(grid_text(page->text(cell)), value_w, g), Role::fg);
+            }
+        }
+        return;
+    }
+    // The grid: a header, a rule, then the rows from the first one on screen.
+    const char* bar_glyph = g.utf8 ? "│" : "|";
+    int x = in.x + 1;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+        const auto& col = snap.columns[std::size_t(shown[i])];
+        s.put(y, x, pad(grid_text(col.name), widths[i], g, col.numeric), Role::title, true);
+        if (i + 1 < shown.size()) s.put(y, x + widths[i] + 1, bar_glyph, Role::muted);
+        x += widths[i] + 3;
+    }
+    ++y;
+    std::string rule;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+        for (int k = 0; k < widths[i] + 2; ++k)
+            rule += g.utf8 ? "─" : "-";
+        if (i + 1 < shown.size()) rule += g.utf8 ? "┼" : "+";
+    }
+    s.put(y++, in.x, rule, Role::muted, false, in.w);
+    const int page_h = std::max(1, h - 2);
+    int& top = p.f.sql_top;
+    if (cursor < top) top = cursor;
+    if (cursor >= top + page_h) top = cursor - page_h + 1;
+    top = std::clamp(top, 0, std::max(0, int(rows) - page_h));
+    if (rows == 0) {
+        s.put(y, in.x + 1, q.filter_for.empty() ? "(no rows)" : "no fetched row matches the filter", Role::muted);
+        return;
+    }
+    for (int i = 0; i < page_h && std::size_t(top + i) < rows; ++i, ++y) {
+        const bool sel = top + i == cursor;
+        const auto [page, r] = snap.rows.at(q.row(std::size_t(top + i)));
+        if (sel) s.fill_row(y, in.x, in.w, Role::selection);
+        p.hit(Rect{y, in.x, 1, in.w}, Panel::sql, top + i);
+        x = in.x + 1;
+        for (std::size_t k = 0; k < shown.size(); ++k) {
+            const int c = shown[k];
+            const bool numeric = snap.columns[std::size_t(c)].numeric;
+            const sql::Cell& cell = page->cell(r, std::size_t(c));
+            if (cell.kind == sql::CellKind::Null)
+                s.put(y, x + (numeric ? widths[k] - 4 : 0), "NULL", sel ? Role::selection : Role::muted, false,
+                      widths[k]);
+            else
+                s.put(y, x, pad(grid_text(page->text(cell)), widths[k], g, numeric), sel ? Role::selection : Role::fg);
+            if (k + 1 < shown.size()) s.put(y, x + widths[k] + 1, bar_glyph, sel ? Role::selection : Role::muted);
+            x += widths[k] + 3;
+        }
+    }
+}
+
+void draw_sql(Painter& p, const Rect& body, const Model& m, const UiState& ui, std::int64_t now) {
+    Screen& s = p.s;
+    const SqlSnapshot& snap = m.sql.snap;
+    Sig sig;
+    sig << snap.statement << snap.engine << snap.where << ui.sql_editing;
+    if (p.need(70, Rect{body.y, 0, 1, s.cols()}, sig) && !ui.sql_editing) {
+        // The editor draws itself here while it is open.
+        const std::string prompt = sql_prompt(snap);
+        s.put(body.y, 0, prompt, Role::accent, true);
+        const int px = text_width(prompt);
+        if (snap.statement.empty())
+            s.put(body.y, px, "(i types a statement)", Role::muted);
+        else
+            s.put(body.y, px, one_line(snap.statement), Role::fg, false, s.cols() - px - 1);
+    }
+    draw_sql_status(p, body.y + 1, m, now);
+    draw_sql_result(p, Rect{body.y + 2, 0, body.h - 2, s.cols()}, m, ui);
+}
+
 // ---- log ------------------------------------------------------------------------------
 
 void draw_log(Painter& p, const Rect& r, const Model& m, const UiState& ui) {
@@ -1252,6 +1553,40 @@ void draw_help(Screen& s, const UiState& ui) {
 
 } // namespace
 
+std::string sql_prompt(const SqlSnapshot& s) {
+    return (s.engine.empty() ? std::string("sql") : s.engine) + (s.where.empty() ? "" : ":" + printable(s.where)) + "> ";
+}
+
+void filter_sql_rows(SqlModel& m, const std::string& filter) {
+    const std::string f = filter == "!" ? "" : filter;
+    if (f != m.filter_for || m.snap.serial != m.serial_for || m.scanned > m.snap.rows.count) {
+        m.shown.clear();
+        m.scanned = 0;
+        m.filter_for = f;
+        m.serial_for = m.snap.serial;
+    }
+    if (f.empty()) {
+        m.scanned = m.snap.rows.count;
+        return;
+    }
+    const RowMatcher match(f);
+    const auto& rows = m.snap.rows;
+    for (std::size_t pi = 0; pi < rows.pages.size(); ++pi) {
+        const sql::RowPage& page = *rows.pages[pi];
+        const std::size_t start = rows.starts[pi];
+        if (start + page.rows() <= m.scanned) continue;
+        for (std::size_t r = m.scanned > start ? m.scanned - start : 0; r < page.rows(); ++r) {
+            bool any = false;
+            for (std::size_t c = 0; c < page.columns() && !any; ++c) {
+                const sql::Cell& cell = page.cell(r, c);
+                any = match.hit(cell.kind == sql::CellKind::Null ? std::string_view("NULL") : page.text(cell));
+            }
+            if (any != match.invert) m.shown.push_back(std::uint32_t(start + r));
+        }
+    }
+    m.scanned = rows.count;
+}
+
 const char* view_name(View v) {
     switch (v) {
     case View::overview:
@@ -1266,6 +1601,8 @@ const char* view_name(View v) {
         return "geo";
     case View::workers:
         return "workers";
+    case View::sql:
+        return "sql";
     case View::log:
         return "log";
     }
@@ -1299,6 +1636,7 @@ Sources sources_of(View v) {
         return {false, false, true, false};
     case View::workers:
         return {false, false, false, true};
+    case View::sql:
     case View::log:
         break;
     }
@@ -1435,6 +1773,9 @@ void draw(Screen& s, const Model& m, const UiState& ui, std::int64_t now, Frame&
         break;
     case View::workers:
         draw_workers(p, body, m, ui);
+        break;
+    case View::sql:
+        draw_sql(p, body, m, ui, now);
         break;
     case View::log:
         draw_log(p, body, m, ui);

@@ -10,17 +10,17 @@
 
 namespace ebap::tui {
 
-enum class View { overview, services, lag, kpi, geo, workers, log };
-inline constexpr int kViewCount = 7;
+enum class View { overview, services, lag, kpi, geo, workers, sql, log };
+inline constexpr int kViewCount = 8;
 // The sources a view shows; the others' collectors slow down while it is on screen.
 struct Sources {
     bool health = false, lag = false, kpi = false, workers = false;
 };
 Sources sources_of(View v);
-const char* view_name(View v); // "overview", "services", "lag", "kpi", "geo", "workers", "log"
+const char* view_name(View v); // "overview", "services", "lag", "kpi", "geo", "workers", "sql", "log"
 
 // The panels a click or Tab can land on.
-enum class Panel { none, services, kpi, lag, regions, groups, partitions, detail, workers, log };
+enum class Panel { none, services, kpi, lag, regions, groups, partitions, detail, workers, sql, log };
 
 struct UiState {
     View view = View::overview;
@@ -40,6 +40,9 @@ struct UiState {
     std::string hints;   // the key line's right side, from the keymap
     bool cmdline_open = false; // the command line covers the key line
     std::vector<std::pair<std::string, std::string>> help_rows; // the ? overlay: keys, what they do
+    int sql_column = 0;        // the SQL grid's first column on screen
+    bool sql_vertical = false; // the SQL result as records
+    bool sql_editing = false;  // the statement line is open (it covers the view's first rows)
 };
 
 // The overview's panels in Tab order.
@@ -61,6 +64,7 @@ struct Frame {
     std::map<int, Rect> rects;              // widget id -> where it was drawn
     std::uint64_t layout = 0;               // size, view and the UI state every widget reads
     int drawn = 0;                          // widgets drawn by the last frame
+    int sql_top = 0;                        // the SQL grid's first row on screen
     void invalidate() { layout = 0; }
     // The smallest place under (y, x); nullptr when none.
     const Hit* at(int y, int x) const;
@@ -69,6 +73,12 @@ struct Frame {
 // The names of a view's rows in the order it shows them (its sort and filter): services,
 // groups or regions; empty for the other views.
 std::vector<std::string> shown_names(const Model& m, const UiState& ui, View v);
+
+// Brings the SQL view's filtered rows up to date with the snapshot and the filter (only
+// the rows not looked at yet, unless the filter or the statement changed).
+void filter_sql_rows(SqlModel& m, const std::string& filter);
+// "trino:ebap> ", "postgres:ebap> ": the statement line's prompt.
+std::string sql_prompt(const SqlSnapshot& s);
 
 // Draws a frame into the screen's buffer (the caller sends it with Screen::show(), once
 // per frame, after any overlay of its own such as the command line) (header, the view, the key line) for the screen's size.

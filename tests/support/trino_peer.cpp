@@ -60,6 +60,7 @@ struct TrinoPeer::Impl {
     std::deque<std::deque<PeerStep>> statements;
     std::deque<PeerStep> current;
     std::string expected;
+    std::string last_get; // the nextUri of the GET answered last (or being answered)
     bool post_retry = false;
     int delete_delay_ms = 0;
     long forever_n = 0, synthetic_sent = 0, synthetic_id = 0;
@@ -184,6 +185,7 @@ TrinoPeer::TrinoPeer() : impl_(std::make_unique<Impl>()) {
         if (!m.post_retry) {
             m.current.clear();
             m.expected.clear();
+            m.last_get.clear();
             if (!m.statements.empty()) {
                 m.current = std::move(m.statements.front());
                 m.statements.pop_front();
@@ -204,6 +206,7 @@ TrinoPeer::TrinoPeer() : impl_(std::make_unique<Impl>()) {
             res.set_content("not a nextUri this peer handed out", "text/plain");
             return;
         }
+        m.last_get = req.path;
         m.answer(res);
     };
     m.server.Get(R"(/v1/.*)", get);
@@ -217,9 +220,12 @@ TrinoPeer::TrinoPeer() : impl_(std::make_unique<Impl>()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
             lock.lock();
         }
-        if (req.path == m.expected) {
+        // The nextUri handed out last, or the one whose answer a cancel cut short (the
+        // client deletes the URI it was fetching; Trino cancels the query either way).
+        if (req.path == m.expected || (!m.last_get.empty() && req.path == m.last_get)) {
             m.current.clear();
             m.expected.clear();
+            m.last_get.clear();
         } else {
             m.unexpected.push_back("DELETE " + req.path + " (expected " + m.expected + ")");
         }

@@ -46,6 +46,10 @@ class SqlClient {
     std::atomic<bool> cancel_{false};
 };
 
+// This machine's time zone as a name Trino knows ("Europe/Berlin", "UTC"): TZ, else
+// /etc/timezone, else where /etc/localtime links; "" when none names one.
+std::string local_time_zone();
+
 // "trino" or "postgres" from the configuration (trino.*, postgres.*); throws UsageError
 // for an unknown engine or a password refused over plain http.
 std::unique_ptr<SqlClient> make_sql_client(const std::string& engine, const Config& config,

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <thread>
 
@@ -310,9 +311,15 @@ struct TrinoClient::Impl {
             } else if (r.status == 502 || r.status == 503 || r.status == 504 || r.status == 429) {
                 why = "HTTP " + std::to_string(r.status);
                 if (auto it = r.headers.find("retry-after"); it != r.headers.end()) {
+                    // Seconds, or an HTTP date (RFC 9110 10.2.3).
+                    const std::string& v = it->second.back();
                     char* end = nullptr;
-                    const double s = std::strtod(it->second.back().c_str(), &end);
-                    if (end && *end == 0 && s >= 0) wait = long(s * 1000);
+                    const double s = std::strtod(v.c_str(), &end);
+                    if (end && end != v.c_str() && *end == 0 && s >= 0) {
+                        wait = long(s * 1000);
+                    } else if (const time_t at = curl_getdate(v.c_str(), nullptr); at != -1) {
+                        wait = std::max(0L, long(at - std::time(nullptr)) * 1000);
+                    }
                 }
             } else if (r.status == 200 && trim(body).empty()) {
                 why = "an empty response";

@@ -1,15 +1,15 @@
-#include "cli/sql_output.hpp"
+#include "core/sql/printer.hpp"
+
+#include "core/sql/error_location.hpp"
 
 #include "core/base/format.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
-namespace ebap::cli {
+namespace ebap::sql {
 namespace {
-
-using sql::Cell;
-using sql::CellKind;
-using sql::RowPage;
 
 constexpr std::size_t kFlushBytes = 64u << 10;
 
@@ -84,7 +84,7 @@ struct RowPrinter::Impl {
     SqlFormat format;
     OutputSink& out;
     int width;
-    std::vector<sql::Column> columns;
+    std::vector<Column> columns;
     std::string buf;
     bool lost = false;
     bool header_done = false;
@@ -321,7 +321,7 @@ RowPrinter::~RowPrinter() = default;
 
 bool RowPrinter::output_lost() const { return impl_->lost; }
 
-void RowPrinter::on_columns(const std::vector<sql::Column>& columns) {
+void RowPrinter::on_columns(const std::vector<Column>& columns) {
     Impl& m = *impl_;
     m.columns = columns;
     if (m.format == SqlFormat::CsvHeader || m.format == SqlFormat::CsvHeaderUnquoted)
@@ -330,7 +330,7 @@ void RowPrinter::on_columns(const std::vector<sql::Column>& columns) {
     m.emit();
 }
 
-void RowPrinter::on_page(const sql::RowPage& page) {
+void RowPrinter::on_page(const RowPage& page) {
     Impl& m = *impl_;
     if (m.lost) return;
     m.rows += std::int64_t(page.rows());
@@ -381,4 +381,68 @@ bool RowPrinter::finish() {
     return !m.lost;
 }
 
-} // namespace ebap::cli
+std::string format_query_error(const QueryError& e, const std::string& statement,
+                               const std::string& query_id) {
+    if (e.kind == QueryError::Canceled) return e.message + "\n";
+    if (e.kind == QueryError::Transport || e.kind == QueryError::Protocol)
+        return printable(mask_url_credentials(e.message)) + "\n";
+    std::string out = "Query ";
+    if (!query_id.empty()) out += query_id + " ";
+    out += "failed";
+    if (!e.name.empty()) out += " (" + e.name + ")";
+    out += ": ";
+    // Multi-line messages (PostgreSQL's DETAIL/HINT) keep their lines.
+    std::size_t from = 0;
+    for (;;) {
+        const auto nl = e.message.find('\n', from);
+        out += printable(e.message.substr(from, nl == std::string::npos ? nl : nl - from)) + "\n";
+        if (nl == std::string::npos) break;
+        from = nl + 1;
+    }
+    out += caret_lines(statement, e.line, e.column);
+    return out;
+}
+
+std::string update_summary(const StatementResult& r) {
+    std::string s = r.update_type;
+    if (r.update_count)
+        s += fmt::format(": {} row{}", *r.update_count, *r.update_count == 1 ? "" : "s");
+    return s;
+}
+
+void UpdateAwareSink::on_page(const RowPage& page) {
+    if (update_) return;
+    if (!sent_ && !held_) {
+        held_ = page;
+        return;
+    }
+    release();
+    inner_.on_page(page);
+}
+
+void UpdateAwareSink::on_stats(const QueryStats& s) {
+    if (!s.update_type.empty()) {
+        update_ = true;
+        held_.reset();
+    }
+    if (!update_) release();
+    inner_.on_stats(s);
+}
+
+void UpdateAwareSink::finish() {
+    if (!update_ && !columns_.empty()) release();
+}
+
+void UpdateAwareSink::release() {
+    if (!sent_ && !columns_.empty()) {
+        sent_ = true;
+        inner_.on_columns(columns_);
+    }
+    if (held_) {
+        std::optional<RowPage> page = std::move(held_);
+        held_.reset();
+        inner_.on_page(*page);
+    }
+}
+
+} // namespace ebap::sql
