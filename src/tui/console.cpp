@@ -732,7 +732,6 @@ bool Console::ensure_sql() {
     try {
         sql_ = std::make_unique<SqlSession>(config_, [this] { wake(); });
         sql_->refresh_names();
-        model_.sql.ready = true;
         model_.sql.unavailable.clear();
         model_.sql.snap = sql_->snapshot();
         return true;

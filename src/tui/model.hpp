@@ -40,7 +40,6 @@ struct KpiGauge {
 // The SQL view's result as the UI thread holds it: the session's latest snapshot and the
 // rows the `/` filter keeps (filtered as rows arrive, not again every frame).
 struct SqlModel {
-    bool ready = false;      // a session exists
     std::string unavailable; // why not (the engine refused its settings)
     SqlSnapshot snap;
     std::vector<std::uint32_t> shown; // row indexes the filter keeps; all when it is empty
